@@ -1,0 +1,56 @@
+"""The authentication service: `create_app()` builds it; `api:app` is the app for the default settings."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from tortoise.contrib.fastapi import RegisterTortoise
+
+from .bootstrap import build_state
+from .config import Settings, get_settings
+from .db import create_schema, tortoise_config
+from .handlers import validation_error_handler
+from .openapi import install_openapi
+from .routes import auth, ops, users
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The FastAPI app for these settings (by default, the environment's)."""
+    settings = settings if settings is not None else get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = build_state(settings)
+        app.state.auth = state
+        try:
+            await state.hasher.warm_up()
+            async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+                await create_schema()
+                yield
+        finally:
+            state.hasher.close()
+
+    app = FastAPI(
+        title="Auth service",
+        version="0.1.0",
+        description="Registration, OAuth2 password flow and JWT access tokens.",
+        lifespan=lifespan,
+        exception_handlers={RequestValidationError: validation_error_handler},
+    )
+    app.include_router(auth.router)
+    app.include_router(auth.token_router(settings.token_path))
+    app.include_router(users.router)
+    app.include_router(ops.router)
+    install_openapi(app, token_url=settings.token_url)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # `uvicorn api:app` reads settings when it asks for the app, not when `api` is imported
+    if name == "app":
+        return create_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,44 @@
+"""Start-up work done once per process, or once before several workers start."""
+
+from tortoise import Tortoise
+
+from .config import Settings
+from .db import create_schema, sqlite_folder, tortoise_config
+from .keys import resolve_secret_key
+from .passwords import PasswordHasher, build_context
+from .state import AppState
+from .tokens import TokenCodec
+
+
+def ensure_storage(settings: Settings) -> str:
+    """Create the SQLite folder and the signing key when missing; the signing key."""
+    if (folder := sqlite_folder(settings.database_url)) is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    return resolve_secret_key(settings)
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Create the storage and the tables, so that workers started afterwards find them ready."""
+    ensure_storage(settings)
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        await create_schema()
+    finally:
+        await Tortoise.close_connections()
+
+
+def build_state(settings: Settings) -> AppState:
+    """The settings, hasher and token codec that requests use."""
+    codec = TokenCodec(
+        key=ensure_storage(settings),
+        algorithm=settings.jwt_algorithm,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+    context = build_context(
+        memory_kib=settings.argon2_memory_kib,
+        time_cost=settings.argon2_time_cost,
+        parallelism=settings.argon2_parallelism,
+    )
+    hasher = PasswordHasher(context, max_concurrency=settings.hash_concurrency)
+    return AppState(settings=settings, hasher=hasher, codec=codec)

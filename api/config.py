@@ -1,0 +1,65 @@
+"""Settings, read from the environment or a `.env` file."""
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# OWASP's minimum for Argon2id: 19 MiB, two passes, one lane
+ARGON2_MIN_MEMORY_KIB = 19 * 1024
+ARGON2_MIN_TIME_COST = 2
+
+_TOKEN_URL = re.compile(r"[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*")
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; the names are the environment variables, upper-cased."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite://data/auth.sqlite3"
+    data_dir: Path = Path("data")
+    secret_key: SecretStr | None = None
+    token_url: str = "token"
+    access_token_expire_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    refresh_token_expire_days: int = Field(default=14, ge=1, le=365)
+    jwt_algorithm: Literal["HS256"] = "HS256"
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    registration_open: bool = True
+    password_min_length: int = Field(default=8, ge=8, le=128)
+    cookie_secure: bool = True
+    argon2_memory_kib: int = Field(default=ARGON2_MIN_MEMORY_KIB, ge=ARGON2_MIN_MEMORY_KIB)
+    argon2_time_cost: int = Field(default=ARGON2_MIN_TIME_COST, ge=ARGON2_MIN_TIME_COST)
+    argon2_parallelism: int = Field(default=1, ge=1, le=16)
+    hash_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+
+    @field_validator("token_url")
+    @classmethod
+    def _token_url_is_a_path(cls, value: str) -> str:
+        path = value.strip("/")
+        if not _TOKEN_URL.fullmatch(path):
+            raise ValueError("TOKEN_URL must be a URL path such as 'token' or 'auth/token'")
+        return path
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_strong(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters (try: openssl rand -hex 32)")
+        return value
+
+    @property
+    def token_path(self) -> str:
+        """The token endpoint's absolute path, e.g. `/token`."""
+        return f"/{self.token_url}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

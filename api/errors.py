@@ -1,0 +1,33 @@
+"""Domain errors, raised by the services and turned into HTTP answers only by the routes."""
+
+
+class DomainError(Exception):
+    """Base of every error the services raise on purpose."""
+
+
+class UsernameTaken(DomainError):
+    """Another account has this username (compared case-insensitively)."""
+
+
+class EmailTaken(DomainError):
+    """Another account has this e-mail address."""
+
+
+class WeakPassword(DomainError):
+    """The password breaks the policy; the message says how."""
+
+
+class InvalidCredentials(DomainError):
+    """Unknown username or wrong password: deliberately the same error."""
+
+
+class InvalidScope(DomainError):
+    """A scope was asked for that does not exist or that the user may not have."""
+
+
+class InactiveUser(DomainError):
+    """The account is disabled."""
+
+
+class UnknownUser(DomainError):
+    """No account has this id (any more)."""

@@ -1,0 +1,69 @@
+"""Pydantic models for what the API reads and writes."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from . import usernames
+from .passwords import MAX_PASSWORD_LENGTH
+
+
+class UserCreate(BaseModel):
+    """A self-registration."""
+
+    username: str = Field(examples=["alice"], description="3 to 150 letters, digits and @ . + - _")
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH, examples=["correct horse battery staple"])
+    email: EmailStr | None = None
+    full_name: str | None = Field(default=None, max_length=200)
+
+    @field_validator("username")
+    @classmethod
+    def _username_rules(cls, value: str) -> str:
+        normalized = usernames.normalize(value)
+        if problem := usernames.problem(normalized):
+            raise ValueError(problem)
+        return normalized
+
+    @field_validator("email")
+    @classmethod
+    def _email_lower_case(cls, value: str | None) -> str | None:
+        return value.lower() if value is not None else None
+
+
+class UserOut(BaseModel):
+    """An account as the API shows it: never a password or a hash."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    email: str | None
+    full_name: str | None
+    disabled: bool
+    is_admin: bool
+    created_at: datetime
+
+
+class TokenResponse(BaseModel):
+    """A successful token answer (RFC 6749 section 5.1)."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="seconds until the access token expires")
+    scope: str = Field(description="the granted scopes, space-separated")
+
+
+class OAuthError(BaseModel):
+    """A token endpoint error (RFC 6749 section 5.2), with FastAPI's `detail` beside it."""
+
+    error: str
+    error_description: str
+    detail: str
+
+
+class Health(BaseModel):
+    """Whether the service and its database answer."""
+
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unreachable"]

@@ -1,0 +1,26 @@
+"""OAuth2 scopes: which exist, who may have them, and what a token request is granted."""
+
+from .errors import InvalidScope
+
+PROFILE = "profile"
+ADMIN = "admin"
+DESCRIPTIONS = {
+    PROFILE: "Read and change your own account",
+    ADMIN: "Manage every account (administrators only)",
+}
+
+
+def allowed(*, is_admin: bool) -> frozenset[str]:
+    """The scopes a user may hold."""
+    return frozenset({PROFILE, ADMIN}) if is_admin else frozenset({PROFILE})
+
+
+def grant(requested: str | None, *, is_admin: bool) -> frozenset[str]:
+    """The scopes to grant for a space-separated request; all the user may have when none is asked for."""
+    permitted = allowed(is_admin=is_admin)
+    wanted = frozenset((requested or "").split())
+    if not wanted:
+        return permitted
+    if not wanted <= permitted:
+        raise InvalidScope(" ".join(sorted(wanted - permitted)))
+    return wanted

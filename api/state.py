@@ -1,0 +1,16 @@
+"""What the app builds at start-up and every request may use."""
+
+from dataclasses import dataclass
+
+from .config import Settings
+from .passwords import PasswordHasher
+from .tokens import TokenCodec
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """The settings, the password hasher and the token codec of one running app."""
+
+    settings: Settings
+    hasher: PasswordHasher
+    codec: TokenCodec

@@ -1,0 +1,91 @@
+"""JWT access tokens: what they claim, how they are signed and checked."""
+
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from jose import JWTError, jwt
+
+ACCESS_TOKEN_TYPE = "access"
+# RFC 9068's media type for JWT access tokens, in the header
+_ACCESS_TOKEN_HEADER_TYPE = "at+jwt"
+_REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "scope", "type")
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or not an access token."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What a verified access token says."""
+
+    user_id: int
+    scopes: frozenset[str]
+    token_id: str
+    issued_at: int
+    expires_at: int
+
+
+class TokenCodec:
+    """Signs and verifies access tokens with one key and one pinned algorithm."""
+
+    def __init__(self, *, key: str, algorithm: str, issuer: str | None, audience: str | None) -> None:
+        self._key = key
+        self._algorithm = algorithm
+        self._issuer = issuer
+        self._audience = audience
+
+    def issue_access_token(self, *, user_id: int, scopes: Iterable[str], lifetime_seconds: int) -> str:
+        """A signed access token for this user and these scopes."""
+        now = int(time.time())
+        claims: dict[str, object] = {
+            "sub": str(user_id),
+            "iat": now,
+            "exp": now + lifetime_seconds,
+            "jti": secrets.token_urlsafe(16),
+            "scope": " ".join(sorted(scopes)),
+            "type": ACCESS_TOKEN_TYPE,
+        }
+        if self._issuer is not None:
+            claims["iss"] = self._issuer
+        if self._audience is not None:
+            claims["aud"] = self._audience
+        token: str = jwt.encode(
+            claims, self._key, algorithm=self._algorithm, headers={"typ": _ACCESS_TOKEN_HEADER_TYPE}
+        )
+        return token
+
+    def decode_access_token(self, token: str) -> AccessClaims:
+        """The claims of a valid access token; raises InvalidToken for anything else."""
+        # jose also refuses a token that names an audience when none is configured here
+        options = {"require_iss": self._issuer is not None, "require_aud": self._audience is not None}
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[self._algorithm],
+                issuer=self._issuer,
+                audience=self._audience,
+                options=options,
+            )
+        except (JWTError, ValueError, TypeError, AttributeError) as exc:
+            raise InvalidToken(str(exc)) from None
+        if any(name not in claims for name in _REQUIRED_CLAIMS) or claims["type"] != ACCESS_TOKEN_TYPE:
+            raise InvalidToken("not an access token")
+        try:
+            return AccessClaims(
+                user_id=int(claims["sub"]),
+                scopes=frozenset(str(claims["scope"]).split()),
+                token_id=str(claims["jti"]),
+                issued_at=int(claims["iat"]),
+                expires_at=int(claims["exp"]),
+            )
+        except (TypeError, ValueError):
+            raise InvalidToken("malformed claims") from None
+
+
+def new_secret_key() -> str:
+    """A fresh random HS256 key: 256 bits, hex-encoded."""
+    return secrets.token_hex(32)

@@ -1,0 +1,138 @@
+"""Fixtures: a fresh database per test, the app with its lifespan, and an HTTP client over it.
+
+The database comes from TEST_DATABASE_URL: in-memory SQLite by default, PostgreSQL when it names one
+(`postgres://postgres@127.0.0.1:5432/test`). Run one backend per pytest process.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+from tortoise import Tortoise, connections
+
+from api import create_app
+from api.config import Settings
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://:memory:")
+ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql://", "asyncpg://"))
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+PASSWORD = "violet-Staircase-42"
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for one test: its own data folder, the test database, and the cheapest allowed Argon2."""
+    values: dict[str, Any] = {
+        "database_url": TEST_DATABASE_URL,
+        "data_dir": tmp_path / "data",
+        "secret_key": SecretStr(SECRET),
+        "token_url": "token",
+        "registration_open": True,
+        "password_min_length": 8,
+        "jwt_issuer": None,
+        "jwt_audience": None,
+        "hash_concurrency": 2,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+async def _empty_tables(database_url: str) -> None:
+    # the shared PostgreSQL test database keeps its tables between tests: empty them so each starts from nothing
+    if database_url != TEST_DATABASE_URL or not ON_POSTGRES:
+        return
+    tables = ", ".join(
+        f'"{model._meta.db_table}"' for app in Tortoise.apps.values() for model in app.values()
+    )
+    await connections.get("default").execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The app for these settings with its lifespan entered, and an async client over it."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        await _empty_tables(settings.database_url)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield app, client
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def app_and_client(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    async with serve(settings) as pair:
+        yield pair
+
+
+@pytest.fixture
+def client(app_and_client: tuple[FastAPI, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return app_and_client[1]
+
+
+@pytest.fixture
+def app(app_and_client: tuple[FastAPI, httpx.AsyncClient]) -> FastAPI:
+    return app_and_client[0]
+
+
+async def register(
+    client: httpx.AsyncClient, username: str = "alice", password: str = PASSWORD, **extra: Any
+) -> httpx.Response:
+    """POST /register and return the response."""
+    return await client.post("/register", json={"username": username, "password": password, **extra})
+
+
+async def login(
+    client: httpx.AsyncClient, username: str = "alice", password: str = PASSWORD, **form: str
+) -> httpx.Response:
+    """POST the password grant to /token and return the response."""
+    return await client.post("/token", data={"username": username, "password": password, **form})
+
+
+async def token_for(client: httpx.AsyncClient, username: str = "alice", password: str = PASSWORD) -> str:
+    """Register a user and return an access token for it."""
+    assert (await register(client, username, password)).status_code == 201
+    response = await login(client, username, password)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header for a bearer token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def postgres_admin(sql: str) -> None:
+    """Run one statement on the server's `postgres` database (for creating and dropping databases)."""
+    server = TEST_DATABASE_URL.split("://", 1)[1].rsplit("/", 1)[0]
+    connection = await asyncpg.connect(f"postgresql://{server}/postgres")
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+async def fresh_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A database of the backend under test that nothing has touched: a new file or a new PG database."""
+    if not ON_POSTGRES:
+        yield f"sqlite://{tmp_path}/db/fresh.sqlite3"
+        return
+    name = f"auth_fresh_{uuid.uuid4().hex[:12]}"
+    await postgres_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield TEST_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

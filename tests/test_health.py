@@ -1,0 +1,36 @@
+"""GET /healthz: 200 while the database answers, 503 when it does not."""
+
+import shutil
+from pathlib import Path
+
+import httpx
+from tortoise import connections
+
+from .conftest import ON_POSTGRES, make_settings, postgres_admin, serve
+
+
+async def test_healthz_is_200_ok(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_healthz_is_503_when_the_database_is_unreachable(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
+    async with serve(make_settings(tmp_path, database_url=fresh_database_url)) as (_, client):
+        assert (await client.get("/healthz")).status_code == 200
+        name = fresh_database_url.rsplit("/", 1)[1]
+        if ON_POSTGRES:
+            await postgres_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            await postgres_admin(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            )
+        else:
+            await connections.get("default").close()
+            shutil.rmtree(Path(fresh_database_url.removeprefix("sqlite://")).parent)
+        response = await client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json() == {"status": "unavailable", "database": "unreachable"}
+        if ON_POSTGRES:
+            await postgres_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')

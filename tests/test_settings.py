@@ -1,0 +1,79 @@
+"""Settings: the signing key, the token URL and the limits the contract sets."""
+
+import stat
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from api.config import Settings
+from api.keys import resolve_secret_key
+
+from .conftest import bearer, make_settings, serve, token_for
+
+
+def test_missing_secret_key_is_generated_once_with_mode_0600(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, secret_key=None)
+    first = resolve_secret_key(settings)
+    key_file = tmp_path / "data" / "secret.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(first) >= 64
+    assert resolve_secret_key(settings) == first
+
+
+def test_generated_key_is_logged_as_a_warning_without_the_key(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = resolve_secret_key(make_settings(tmp_path, secret_key=None))
+    assert any(record.levelname == "WARNING" and "SECRET_KEY" in record.message for record in caplog.records)
+    assert key not in caplog.text
+
+
+async def test_tokens_survive_a_restart_with_the_generated_key(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
+    settings = make_settings(tmp_path, secret_key=None, database_url=fresh_database_url)
+    async with serve(settings) as (_, client):
+        token = await token_for(client, "alice")
+    async with serve(settings) as (_, client):
+        assert (await client.get("/user/me", headers=bearer(token))).status_code == 200
+
+
+def test_short_secret_key_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        make_settings(tmp_path, secret_key=SecretStr("changethis"))
+
+
+@pytest.mark.parametrize("length", [7, 129])
+def test_password_min_length_outside_8_to_128_is_refused(tmp_path: Path, length: int) -> None:
+    with pytest.raises(ValidationError):
+        make_settings(tmp_path, password_min_length=length)
+
+
+def test_argon2_below_the_owasp_minimum_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError):
+        make_settings(tmp_path, argon2_memory_kib=8 * 1024)
+
+
+@pytest.mark.parametrize(("raw", "path"), [("shild", "shild"), ("/auth/token/", "auth/token")])
+def test_token_url_is_a_clean_path(tmp_path: Path, raw: str, path: str) -> None:
+    settings = make_settings(tmp_path, token_url=raw)
+    assert settings.token_url == path
+    assert settings.token_path == f"/{path}"
+
+
+@pytest.mark.parametrize("raw", ["", "/", "to ken", "https://evil.example/token", "a//b"])
+def test_token_url_that_is_not_a_path_is_refused(tmp_path: Path, raw: str) -> None:
+    with pytest.raises(ValidationError, match="TOKEN_URL"):
+        make_settings(tmp_path, token_url=raw)
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKEN_URL", "shild")
+    monkeypatch.setenv("ACCESS_TOKEN_EXPIRE_MINUTES", "5")
+    monkeypatch.setenv("REGISTRATION_OPEN", "false")
+    settings = Settings(_env_file=None)
+    assert (settings.token_url, settings.access_token_expire_minutes) == ("shild", 5)
+    assert settings.registration_open is False
+    assert settings.database_url == "sqlite://data/auth.sqlite3"
+    assert settings.secret_key is None or len(settings.secret_key.get_secret_value()) >= 32

@@ -1,0 +1,187 @@
+"""POST /{TOKEN_URL}: the OAuth2 password grant and its RFC 6749 errors."""
+
+import statistics
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from jose import jwt
+from passlib.hash import bcrypt
+
+from api.models import User
+
+from .conftest import PASSWORD, SECRET, bearer, login, make_settings, register, serve
+
+INCORRECT = {
+    "error": "invalid_grant",
+    "error_description": "Incorrect username or password",
+    "detail": "Incorrect username or password",
+}
+
+
+async def test_password_grant_returns_a_bearer_token(client: httpx.AsyncClient) -> None:
+    await register(client, "alice")
+    response = await login(client, "alice")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 30 * 60
+    assert body["scope"] == "profile"
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_access_token_claims_name_the_user_id_and_mark_an_access_token(
+    client: httpx.AsyncClient,
+) -> None:
+    user_id = (await register(client, "alice")).json()["id"]
+    token = (await login(client, "alice")).json()["access_token"]
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    assert claims["sub"] == str(user_id)
+    assert claims["type"] == "access"
+    assert claims["scope"] == "profile"
+    assert claims["exp"] - claims["iat"] == 30 * 60
+    assert len(claims["jti"]) >= 16
+    assert jwt.get_unverified_header(token)["typ"] == "at+jwt"
+
+
+async def test_login_is_case_insensitive_on_the_username(client: httpx.AsyncClient) -> None:
+    await register(client, "Alice")
+    assert (await login(client, "ALICE")).status_code == 200
+    assert (await login(client, "ａｌｉｃｅ")).status_code == 200
+
+
+async def test_wrong_password_is_400_invalid_grant(client: httpx.AsyncClient) -> None:
+    await register(client, "alice")
+    response = await login(client, "alice", "not-the-password")
+    assert response.status_code == 400
+    assert response.json() == INCORRECT
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client: httpx.AsyncClient) -> None:
+    response = await login(client, "nobody", PASSWORD)
+    assert response.status_code == 400
+    assert response.json() == INCORRECT
+
+
+async def test_unknown_user_takes_about_as_long_as_a_wrong_password(client: httpx.AsyncClient) -> None:
+    await register(client, "alice")
+
+    async def median_seconds(username: str) -> float:
+        durations = []
+        for _ in range(7):
+            started = time.perf_counter()
+            await login(client, username, "not-the-password")
+            durations.append(time.perf_counter() - started)
+        return statistics.median(durations)
+
+    known, unknown = await median_seconds("alice"), await median_seconds("nobody")
+    # without the dummy verification an unknown user would answer many times faster
+    assert 0.5 < unknown / known < 2.0
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"username": "alice"}, {"password": PASSWORD}, {}, {"username": "", "password": PASSWORD}],
+)
+async def test_missing_field_is_400_invalid_request(client: httpx.AsyncClient, form: dict[str, str]) -> None:
+    response = await client.post("/token", data=form)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert response.json()["detail"] == response.json()["error_description"]
+
+
+async def test_json_body_is_400_invalid_request(client: httpx.AsyncClient) -> None:
+    response = await client.post("/token", json={"username": "alice", "password": PASSWORD})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+async def test_other_grant_type_is_400_unsupported_grant_type(client: httpx.AsyncClient) -> None:
+    await register(client, "alice")
+    response = await login(client, "alice", grant_type="client_credentials")
+    assert response.status_code == 400
+    assert response.json()["error"] == "unsupported_grant_type"
+
+
+async def test_explicit_password_grant_type_is_accepted(client: httpx.AsyncClient) -> None:
+    await register(client, "alice")
+    assert (await login(client, "alice", grant_type="password")).status_code == 200
+
+
+async def test_admin_scope_for_a_plain_user_is_400_invalid_scope(client: httpx.AsyncClient) -> None:
+    await register(client, "alice")
+    response = await login(client, "alice", scope="admin")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_scope"
+
+
+async def test_unknown_scope_is_400_invalid_scope(client: httpx.AsyncClient) -> None:
+    await register(client, "alice")
+    response = await login(client, "alice", scope="profile launch-missiles")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_scope"
+
+
+async def test_admin_gets_every_scope_when_none_is_asked_for(client: httpx.AsyncClient) -> None:
+    await register(client, "root")
+    await User.filter(username_key="root").update(is_admin=True)
+    response = await login(client, "root")
+    assert response.json()["scope"] == "admin profile"
+
+
+async def test_asking_for_fewer_scopes_grants_only_those(client: httpx.AsyncClient) -> None:
+    await register(client, "root")
+    await User.filter(username_key="root").update(is_admin=True)
+    response = await login(client, "root", scope="profile")
+    assert response.json()["scope"] == "profile"
+
+
+async def test_disabled_user_cannot_log_in(client: httpx.AsyncClient) -> None:
+    await register(client, "alice")
+    await User.filter(username_key="alice").update(disabled=True)
+    response = await login(client, "alice")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert "access_token" not in response.json()
+
+
+async def test_overlong_password_at_login_is_invalid_grant(client: httpx.AsyncClient) -> None:
+    await register(client, "alice")
+    response = await login(client, "alice", "p" * 1_000_000)
+    assert response.status_code == 400
+    assert response.json() == INCORRECT
+
+
+async def test_bcrypt_hash_verifies_and_is_rehashed_to_argon2id(client: httpx.AsyncClient) -> None:
+    await User.create(username="legacy", username_key="legacy", password_hash=bcrypt.hash(PASSWORD))
+    assert (await login(client, "legacy", "wrong-password")).status_code == 400
+    assert (await User.get(username_key="legacy")).password_hash.startswith("$2b$")
+    assert (await login(client, "legacy")).status_code == 200
+    assert (await User.get(username_key="legacy")).password_hash.startswith("$argon2id$")
+    assert (await login(client, "legacy")).status_code == 200
+
+
+async def test_legacy_bcrypt_hash_of_a_long_password_still_verifies(client: httpx.AsyncClient) -> None:
+    long_password = "correct horse battery staple " * 4
+    # older bcrypt silently hashed only the first 72 bytes of the password
+    legacy = bcrypt.hash(long_password.encode()[:72])
+    await User.create(username="legacy", username_key="legacy", password_hash=legacy)
+    assert (await login(client, "legacy", long_password)).status_code == 200
+    assert (await User.get(username_key="legacy")).password_hash.startswith("$argon2id$")
+
+
+async def test_token_url_setting_moves_the_endpoint(tmp_path: Path) -> None:
+    async with serve(make_settings(tmp_path, token_url="shild")) as (_, client):
+        await register(client, "alice")
+        response = await client.post("/shild", data={"username": "alice", "password": PASSWORD})
+        assert response.status_code == 200
+        token = response.json()["access_token"]
+        assert (await client.get("/user/me", headers=bearer(token))).status_code == 200
+        gone = await client.post("/token", data={"username": "alice", "password": PASSWORD})
+        assert gone.status_code == 404
+        schema = (await client.get("/openapi.json")).json()
+        flow = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]
+        assert flow["tokenUrl"] == "shild"
+        assert "/shild" in schema["paths"] and "/token" not in schema["paths"]

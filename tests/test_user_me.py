@@ -1,0 +1,126 @@
+"""GET /user/me and /users/me: who the token belongs to, and every way a token can be refused."""
+
+import base64
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from jose import jwt
+
+from api.models import User
+from api.tokens import TokenCodec
+
+from .conftest import SECRET, bearer, login, make_settings, register, serve, token_for
+
+
+def b64url(part: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+
+
+INVALID = {"detail": "Could not validate credentials"}
+INVALID_HEADER = 'Bearer error="invalid_token"'
+
+
+@pytest.mark.parametrize("path", ["/user/me", "/users/me"])
+async def test_me_returns_the_token_owner(client: httpx.AsyncClient, path: str) -> None:
+    token = await token_for(client, "alice")
+    response = await client.get(path, headers=bearer(token))
+    assert response.status_code == 200
+    assert response.json()["username"] == "alice"
+    assert "password" not in response.text and "hash" not in response.text
+
+
+async def test_no_credentials_is_401_not_authenticated(client: httpx.AsyncClient) -> None:
+    response = await client.get("/user/me")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Not authenticated"}
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def assert_invalid_token(client: httpx.AsyncClient, token: str) -> None:
+    response = await client.get("/user/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert response.json() == INVALID
+    assert response.headers["www-authenticate"] == INVALID_HEADER
+
+
+async def test_malformed_token_is_401_invalid_token(client: httpx.AsyncClient) -> None:
+    await assert_invalid_token(client, "not-a-jwt")
+
+
+async def test_token_signed_with_another_key_is_401(client: httpx.AsyncClient) -> None:
+    await token_for(client, "alice")
+    other = TokenCodec(key="another-key-" + "x" * 32, algorithm="HS256", issuer=None, audience=None)
+    await assert_invalid_token(
+        client, other.issue_access_token(user_id=1, scopes=["profile"], lifetime_seconds=60)
+    )
+
+
+async def test_unsigned_alg_none_token_is_401(client: httpx.AsyncClient) -> None:
+    await token_for(client, "alice")
+    now = int(time.time())
+    claims = {"sub": "1", "iat": now, "exp": now + 60, "jti": "x" * 22, "scope": "profile", "type": "access"}
+    unsigned = f"{b64url({'alg': 'none', 'typ': 'at+jwt'})}.{b64url(claims)}."
+    await assert_invalid_token(client, unsigned)
+
+
+async def test_expired_token_is_401(client: httpx.AsyncClient) -> None:
+    await token_for(client, "alice")
+    codec = TokenCodec(key=SECRET, algorithm="HS256", issuer=None, audience=None)
+    await assert_invalid_token(
+        client, codec.issue_access_token(user_id=1, scopes=["profile"], lifetime_seconds=-60)
+    )
+
+
+async def test_token_without_the_access_type_is_401(client: httpx.AsyncClient) -> None:
+    await token_for(client, "alice")
+    now = int(time.time())
+    claims = {"sub": "1", "iat": now, "exp": now + 60, "jti": "x" * 22, "scope": "profile", "type": "refresh"}
+    await assert_invalid_token(client, jwt.encode(claims, SECRET, algorithm="HS256"))
+
+
+async def test_token_of_a_deleted_user_is_401(client: httpx.AsyncClient) -> None:
+    token = await token_for(client, "alice")
+    await User.filter(username_key="alice").delete()
+    await assert_invalid_token(client, token)
+
+
+async def test_disabled_user_is_400_inactive_user(client: httpx.AsyncClient) -> None:
+    token = await token_for(client, "alice")
+    await User.filter(username_key="alice").update(disabled=True)
+    response = await client.get("/user/me", headers=bearer(token))
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Inactive user"}
+
+
+async def test_token_without_profile_scope_is_403_insufficient_scope(client: httpx.AsyncClient) -> None:
+    await register(client, "root")
+    await User.filter(username_key="root").update(is_admin=True)
+    token = (await login(client, "root", scope="admin")).json()["access_token"]
+    response = await client.get("/user/me", headers=bearer(token))
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Not enough permissions"}
+    assert response.headers["www-authenticate"] == 'Bearer error="insufficient_scope", scope="profile"'
+
+
+async def test_issuer_and_audience_are_required_when_configured(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, jwt_issuer="https://auth.example", jwt_audience="example-api")
+    async with serve(settings) as (_, client):
+        token = await token_for(client, "alice")
+        claims = jwt.get_unverified_claims(token)
+        assert claims["iss"] == "https://auth.example" and claims["aud"] == "example-api"
+        assert (await client.get("/user/me", headers=bearer(token))).status_code == 200
+        bare = TokenCodec(key=SECRET, algorithm="HS256", issuer=None, audience=None)
+        await assert_invalid_token(
+            client, bare.issue_access_token(user_id=1, scopes=["profile"], lifetime_seconds=60)
+        )
+
+
+async def test_token_naming_an_audience_is_refused_when_none_is_configured(client: httpx.AsyncClient) -> None:
+    await token_for(client, "alice")
+    foreign = TokenCodec(key=SECRET, algorithm="HS256", issuer=None, audience="someone-else")
+    await assert_invalid_token(
+        client, foreign.issue_access_token(user_id=1, scopes=["profile"], lifetime_seconds=60)
+    )
