@@ -45,7 +45,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 async def _empty_tables(database_url: str) -> None:
-    # the shared PostgreSQL test database keeps its tables between tests: empty them so each starts from nothing
+    # the shared PostgreSQL test database keeps its tables: empty them so each test starts from nothing
     if database_url != TEST_DATABASE_URL or not ON_POSTGRES:
         return
     tables = ", ".join(
