@@ -1,5 +1,7 @@
 """FastAPI dependencies: the app state, the bearer token, the current user and the scopes a route needs."""
 
+import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security, status
@@ -8,7 +10,7 @@ from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from . import scopes
 from .errors import InactiveUser, UnknownUser
 from .models import User
-from .services import users
+from .services import sessions
 from .state import AppState
 from .tokens import InvalidToken
 
@@ -34,8 +36,17 @@ def _invalid_token() -> HTTPException:
     )
 
 
-async def get_current_user(security_scopes: SecurityScopes, token: BearerToken, state: State) -> User:
-    """The active user whose access token came with the request, holding every scope the route needs."""
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the active user, the session their token belongs to, and the token's scopes."""
+
+    user: User
+    session_id: uuid.UUID
+    scopes: frozenset[str]
+
+
+async def get_principal(security_scopes: SecurityScopes, token: BearerToken, state: State) -> Principal:
+    """The caller, whose access token is valid, whose session is active and who holds the scopes needed."""
     if token is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "Not authenticated", headers={"WWW-Authenticate": "Bearer"}
@@ -53,12 +64,21 @@ async def get_current_user(security_scopes: SecurityScopes, token: BearerToken, 
             },
         )
     try:
-        return await users.user_for_token(claims.user_id)
+        user, session = await sessions.user_of_active_session(
+            session_id=claims.session_id, user_id=claims.user_id
+        )
     except UnknownUser:
         raise _invalid_token() from None
     except InactiveUser:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Inactive user") from None
+    return Principal(user=user, session_id=session.id, scopes=claims.scopes)
 
 
+async def get_current_user(principal: Annotated[Principal, Security(get_principal)]) -> User:
+    """The calling user."""
+    return principal.user
+
+
+CurrentPrincipal = Annotated[Principal, Security(get_principal)]
 CurrentUser = Annotated[User, Security(get_current_user, scopes=[scopes.PROFILE])]
 AdminUser = Annotated[User, Security(get_current_user, scopes=[scopes.ADMIN])]

@@ -31,3 +31,11 @@ class InactiveUser(DomainError):
 
 class UnknownUser(DomainError):
     """No account has this id (any more)."""
+
+
+class InvalidRefreshToken(DomainError):
+    """Unknown, expired, revoked or already rotated refresh token."""
+
+
+class SessionNotFound(DomainError):
+    """No active session of this user has this id."""

@@ -1,5 +1,6 @@
 """Pydantic models for what the API reads and writes."""
 
+import uuid
 from datetime import datetime
 from typing import Literal
 
@@ -31,6 +32,43 @@ class UserCreate(BaseModel):
         return value.lower() if value is not None else None
 
 
+class ProfileUpdate(BaseModel):
+    """Changes to your own profile; fields left out stay as they are."""
+
+    email: EmailStr | None = None
+    full_name: str | None = Field(default=None, max_length=200)
+
+    @field_validator("email")
+    @classmethod
+    def _email_lower_case(cls, value: str | None) -> str | None:
+        return value.lower() if value is not None else None
+
+
+class PasswordChange(BaseModel):
+    """The current password, and the new one."""
+
+    current_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    new_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class AccountDeletion(BaseModel):
+    """The password, to confirm deleting the account."""
+
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class SessionOut(BaseModel):
+    """An active session (one login), as its owner sees it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    user_agent: str | None
+    ip: str | None
+
+
 class UserOut(BaseModel):
     """An account as the API shows it: never a password or a hash."""
 
@@ -51,6 +89,9 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="seconds until the access token expires")
+    refresh_token: str = Field(
+        description="single use: trade it for a new pair with grant_type=refresh_token"
+    )
     scope: str = Field(description="the granted scopes, space-separated")
 
 

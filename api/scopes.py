@@ -22,5 +22,10 @@ def grant(requested: str | None, *, is_admin: bool) -> frozenset[str]:
     if not wanted:
         return permitted
     if not wanted <= permitted:
-        raise InvalidScope(" ".join(sorted(wanted - permitted)))
+        raise InvalidScope(render(wanted - permitted))
     return wanted
+
+
+def render(granted: frozenset[str]) -> str:
+    """Scopes as OAuth2 writes them: space-separated (sorted, so the text is stable)."""
+    return " ".join(sorted(granted))

@@ -1,5 +1,6 @@
 """JWT access tokens: what they claim, how they are signed and checked."""
 
+import hashlib
 import secrets
 import time
 from collections.abc import Iterable
@@ -10,7 +11,7 @@ from jose import JWTError, jwt
 ACCESS_TOKEN_TYPE = "access"
 # RFC 9068's media type for JWT access tokens, in the header
 _ACCESS_TOKEN_HEADER_TYPE = "at+jwt"
-_REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "scope", "type")
+_REQUIRED_CLAIMS = ("sub", "sid", "exp", "iat", "jti", "scope", "type")
 
 
 class InvalidToken(Exception):
@@ -22,6 +23,7 @@ class AccessClaims:
     """What a verified access token says."""
 
     user_id: int
+    session_id: str
     scopes: frozenset[str]
     token_id: str
     issued_at: int
@@ -37,11 +39,14 @@ class TokenCodec:
         self._issuer = issuer
         self._audience = audience
 
-    def issue_access_token(self, *, user_id: int, scopes: Iterable[str], lifetime_seconds: int) -> str:
-        """A signed access token for this user and these scopes."""
+    def issue_access_token(
+        self, *, user_id: int, session_id: str, scopes: Iterable[str], lifetime_seconds: int
+    ) -> str:
+        """A signed access token for this user, session and scopes."""
         now = int(time.time())
         claims: dict[str, object] = {
             "sub": str(user_id),
+            "sid": session_id,
             "iat": now,
             "exp": now + lifetime_seconds,
             "jti": secrets.token_urlsafe(16),
@@ -77,6 +82,7 @@ class TokenCodec:
         try:
             return AccessClaims(
                 user_id=int(claims["sub"]),
+                session_id=str(claims["sid"]),
                 scopes=frozenset(str(claims["scope"]).split()),
                 token_id=str(claims["jti"]),
                 issued_at=int(claims["iat"]),
@@ -84,6 +90,16 @@ class TokenCodec:
             )
         except (TypeError, ValueError):
             raise InvalidToken("malformed claims") from None
+
+
+def new_refresh_token() -> str:
+    """An opaque refresh token: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def refresh_token_digest(token: str) -> str:
+    """What is stored of a refresh token: its SHA-256 (the token is random, so no slow hash is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_secret_key() -> str:

@@ -50,34 +50,42 @@ async def test_malformed_token_is_401_invalid_token(client: httpx.AsyncClient) -
     await assert_invalid_token(client, "not-a-jwt")
 
 
-async def test_token_signed_with_another_key_is_401(client: httpx.AsyncClient) -> None:
-    await token_for(client, "alice")
-    other = TokenCodec(key="another-key-" + "x" * 32, algorithm="HS256", issuer=None, audience=None)
-    await assert_invalid_token(
-        client, other.issue_access_token(user_id=1, scopes=["profile"], lifetime_seconds=60)
+def reissue(codec: TokenCodec, genuine: str, lifetime_seconds: int = 60) -> str:
+    """A token like a genuine one (same user and session), made by another codec."""
+    claims = jwt.get_unverified_claims(genuine)
+    return codec.issue_access_token(
+        user_id=int(claims["sub"]),
+        session_id=claims["sid"],
+        scopes=["profile"],
+        lifetime_seconds=lifetime_seconds,
     )
 
 
+async def test_token_signed_with_another_key_is_401(client: httpx.AsyncClient) -> None:
+    genuine = await token_for(client, "alice")
+    other = TokenCodec(key="another-key-" + "x" * 32, algorithm="HS256", issuer=None, audience=None)
+    await assert_invalid_token(client, reissue(other, genuine))
+
+
 async def test_unsigned_alg_none_token_is_401(client: httpx.AsyncClient) -> None:
-    await token_for(client, "alice")
+    genuine = jwt.get_unverified_claims(await token_for(client, "alice"))
     now = int(time.time())
-    claims = {"sub": "1", "iat": now, "exp": now + 60, "jti": "x" * 22, "scope": "profile", "type": "access"}
+    claims = {**genuine, "iat": now, "exp": now + 60, "jti": "x" * 22, "scope": "profile", "type": "access"}
     unsigned = f"{b64url({'alg': 'none', 'typ': 'at+jwt'})}.{b64url(claims)}."
     await assert_invalid_token(client, unsigned)
 
 
 async def test_expired_token_is_401(client: httpx.AsyncClient) -> None:
-    await token_for(client, "alice")
+    genuine = await token_for(client, "alice")
     codec = TokenCodec(key=SECRET, algorithm="HS256", issuer=None, audience=None)
-    await assert_invalid_token(
-        client, codec.issue_access_token(user_id=1, scopes=["profile"], lifetime_seconds=-60)
-    )
+    assert (await client.get("/user/me", headers=bearer(reissue(codec, genuine)))).status_code == 200
+    await assert_invalid_token(client, reissue(codec, genuine, lifetime_seconds=-60))
 
 
 async def test_token_without_the_access_type_is_401(client: httpx.AsyncClient) -> None:
-    await token_for(client, "alice")
+    genuine = jwt.get_unverified_claims(await token_for(client, "alice"))
     now = int(time.time())
-    claims = {"sub": "1", "iat": now, "exp": now + 60, "jti": "x" * 22, "scope": "profile", "type": "refresh"}
+    claims = {**genuine, "iat": now, "exp": now + 60, "jti": "x" * 22, "scope": "profile", "type": "refresh"}
     await assert_invalid_token(client, jwt.encode(claims, SECRET, algorithm="HS256"))
 
 
@@ -113,14 +121,10 @@ async def test_issuer_and_audience_are_required_when_configured(tmp_path: Path) 
         assert claims["iss"] == "https://auth.example" and claims["aud"] == "example-api"
         assert (await client.get("/user/me", headers=bearer(token))).status_code == 200
         bare = TokenCodec(key=SECRET, algorithm="HS256", issuer=None, audience=None)
-        await assert_invalid_token(
-            client, bare.issue_access_token(user_id=1, scopes=["profile"], lifetime_seconds=60)
-        )
+        await assert_invalid_token(client, reissue(bare, token))
 
 
 async def test_token_naming_an_audience_is_refused_when_none_is_configured(client: httpx.AsyncClient) -> None:
-    await token_for(client, "alice")
+    genuine = await token_for(client, "alice")
     foreign = TokenCodec(key=SECRET, algorithm="HS256", issuer=None, audience="someone-else")
-    await assert_invalid_token(
-        client, foreign.issue_access_token(user_id=1, scopes=["profile"], lifetime_seconds=60)
-    )
+    await assert_invalid_token(client, reissue(foreign, genuine))

@@ -1,10 +1,15 @@
-"""The current user's own account."""
+"""The current user's own account and sessions."""
 
-from fastapi import APIRouter
+import uuid
 
-from ..deps import CurrentUser
-from ..models import User
-from ..schemas import UserOut
+from fastapi import APIRouter, HTTPException, status
+from fastapi.exceptions import RequestValidationError
+
+from ..deps import CurrentUser, State
+from ..errors import EmailTaken, InvalidCredentials, SessionNotFound, WeakPassword
+from ..models import Session, User
+from ..schemas import AccountDeletion, PasswordChange, ProfileUpdate, SessionOut, UserOut
+from ..services import sessions, users
 
 router = APIRouter(tags=["me"])
 
@@ -14,3 +19,71 @@ router = APIRouter(tags=["me"])
 async def read_me(user: CurrentUser) -> User:
     """Your own account."""
     return user
+
+
+@router.patch(
+    "/user/me",
+    response_model=UserOut,
+    responses={status.HTTP_409_CONFLICT: {"description": "Email already registered"}},
+)
+async def update_me(body: ProfileUpdate, user: CurrentUser) -> User:
+    """Change your e-mail address or full name (send null to clear one)."""
+    try:
+        return await users.update_profile(user, changes=body.model_dump(exclude_unset=True))
+    except EmailTaken:
+        raise HTTPException(status.HTTP_409_CONFLICT, "Email already registered") from None
+
+
+@router.post(
+    "/user/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={status.HTTP_400_BAD_REQUEST: {"description": "Incorrect password"}},
+)
+async def change_password(body: PasswordChange, user: CurrentUser, state: State) -> None:
+    """Change your password; every token issued before stops working, on every device."""
+    try:
+        await users.change_password(
+            user,
+            current_password=body.current_password,
+            new_password=body.new_password,
+            hasher=state.hasher,
+            min_password_length=state.settings.password_min_length,
+        )
+    except InvalidCredentials:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Incorrect password") from None
+    except WeakPassword as exc:
+        raise RequestValidationError(
+            [{"type": "password_policy", "loc": ("body", "new_password"), "msg": str(exc)}]
+        ) from None
+
+
+@router.delete(
+    "/user/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={status.HTTP_400_BAD_REQUEST: {"description": "Incorrect password"}},
+)
+async def delete_me(body: AccountDeletion, user: CurrentUser, state: State) -> None:
+    """Delete your account, with its sessions and tokens."""
+    try:
+        await users.delete_account(user, password=body.password, hasher=state.hasher)
+    except InvalidCredentials:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Incorrect password") from None
+
+
+@router.get("/user/me/sessions", response_model=list[SessionOut])
+async def list_sessions(user: CurrentUser) -> list[Session]:
+    """Your active sessions (logins), most recently used first."""
+    return await sessions.active(user.id)
+
+
+@router.delete(
+    "/user/me/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={status.HTTP_404_NOT_FOUND: {"description": "No such active session of yours"}},
+)
+async def end_session(session_id: uuid.UUID, user: CurrentUser) -> None:
+    """End one of your sessions: its tokens stop working."""
+    try:
+        await sessions.end_own(user_id=user.id, session_id=session_id)
+    except SessionNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Session not found") from None

@@ -1,11 +1,14 @@
-"""Token grants: what a successful login is given."""
+"""Token grants: what a successful login or refresh is given."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from .. import scopes
-from ..models import User
+from ..errors import InvalidScope
+from ..models import Session, User
 from ..state import AppState
-from . import users
+from . import sessions, users
+from .sessions import Client
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,18 +16,46 @@ class IssuedTokens:
     """The result of a successful grant."""
 
     access_token: str
+    refresh_token: str
     expires_in: int
     scopes: frozenset[str]
 
 
-async def password_grant(*, username: str, password: str, scope: str | None, state: AppState) -> IssuedTokens:
-    """Log in with a username and password (RFC 6749 section 4.3)."""
+async def password_grant(
+    *, username: str, password: str, scope: str | None, client: Client, state: AppState
+) -> IssuedTokens:
+    """Log in with a username and password (RFC 6749 section 4.3): a new session."""
     user = await users.authenticate(username=username, password=password, hasher=state.hasher)
-    return issue_tokens(user, scopes.grant(scope, is_admin=user.is_admin), state=state)
+    granted = scopes.grant(scope, is_admin=user.is_admin)
+    session, refresh_token = await sessions.start(
+        user, scope=scopes.render(granted), client=client, lifetime=_refresh_lifetime(state)
+    )
+    return _issue(user, session, granted, refresh_token=refresh_token, state=state)
 
 
-def issue_tokens(user: User, granted: frozenset[str], *, state: AppState) -> IssuedTokens:
-    """A fresh access token for this user and these scopes."""
+async def refresh_grant(*, refresh_token: str, scope: str | None, state: AppState) -> IssuedTokens:
+    """Trade a refresh token for a new pair (RFC 6749 section 6), never gaining scopes."""
+    session, new_refresh_token = await sessions.rotate(refresh_token, lifetime=_refresh_lifetime(state))
+    user: User = session.user
+    # the session keeps what the login granted, less what the user may no longer have
+    held = frozenset(session.scope.split()) & scopes.allowed(is_admin=user.is_admin)
+    wanted = frozenset((scope or "").split()) or held
+    if not wanted <= held:
+        raise InvalidScope(scopes.render(wanted - held))
+    return _issue(user, session, wanted, refresh_token=new_refresh_token, state=state)
+
+
+def _refresh_lifetime(state: AppState) -> timedelta:
+    return timedelta(days=state.settings.refresh_token_expire_days)
+
+
+def _issue(
+    user: User, session: Session, granted: frozenset[str], *, refresh_token: str, state: AppState
+) -> IssuedTokens:
     lifetime = state.settings.access_token_expire_minutes * 60
-    token = state.codec.issue_access_token(user_id=user.id, scopes=granted, lifetime_seconds=lifetime)
-    return IssuedTokens(access_token=token, expires_in=lifetime, scopes=granted)
+    access_token = state.codec.issue_access_token(
+        user_id=user.id, session_id=str(session.id), scopes=granted, lifetime_seconds=lifetime
+    )
+    return IssuedTokens(
+        access_token=access_token, refresh_token=refresh_token, expires_in=lifetime, scopes=granted
+    )

@@ -1,11 +1,13 @@
 """Accounts: registration, password login, and the user behind a token."""
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from .. import usernames
-from ..errors import EmailTaken, InactiveUser, InvalidCredentials, UnknownUser, UsernameTaken, WeakPassword
+from ..errors import EmailTaken, InactiveUser, InvalidCredentials, UsernameTaken, WeakPassword
 from ..models import User
 from ..passwords import MAX_PASSWORD_LENGTH, PasswordHasher, policy_problem
+from . import sessions
 
 
 async def register(
@@ -64,11 +66,43 @@ async def authenticate(*, username: str, password: str, hasher: PasswordHasher) 
     return user
 
 
-async def user_for_token(user_id: int) -> User:
-    """The active user a verified access token names."""
-    user = await User.get_or_none(id=user_id)
-    if user is None:
-        raise UnknownUser
-    if user.disabled:
-        raise InactiveUser
+async def update_profile(user: User, *, changes: dict[str, str | None]) -> User:
+    """Change the e-mail address and/or full name; EmailTaken when another account has the address."""
+    email = changes.get("email", user.email)
+    if (
+        email is not None
+        and email != user.email
+        and await User.filter(email=email).exclude(id=user.id).exists()
+    ):
+        raise EmailTaken
+    for field, value in changes.items():
+        setattr(user, field, value)
+    try:
+        await user.save(update_fields=list(changes))
+    except IntegrityError:
+        raise EmailTaken from None
     return user
+
+
+async def _check_password(user: User, password: str, hasher: PasswordHasher) -> None:
+    if len(password) > MAX_PASSWORD_LENGTH or not (await hasher.verify(password, user.password_hash))[0]:
+        raise InvalidCredentials
+
+
+async def change_password(
+    user: User, *, current_password: str, new_password: str, hasher: PasswordHasher, min_password_length: int
+) -> None:
+    """Replace the password after checking the current one; every session of the user ends."""
+    await _check_password(user, current_password, hasher)
+    if problem := policy_problem(new_password, username=user.username, min_length=min_password_length):
+        raise WeakPassword(problem)
+    user.password_hash = await hasher.hash(new_password)
+    async with in_transaction():
+        await user.save(update_fields=["password_hash"])
+        await sessions.revoke_all(user.id)
+
+
+async def delete_account(user: User, *, password: str, hasher: PasswordHasher) -> None:
+    """Delete the account after checking its password; its sessions and refresh tokens go with it."""
+    await _check_password(user, password, hasher)
+    await user.delete()

@@ -1,0 +1,146 @@
+"""Sessions: one per login, refresh-token rotation with reuse detection, revocation and clean-up."""
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from ..errors import InactiveUser, InvalidRefreshToken, SessionNotFound, UnknownUser
+from ..models import USER_AGENT_MAX_LENGTH, RefreshToken, Session, User
+from ..tokens import new_refresh_token, refresh_token_digest
+
+# last_used_at is refreshed at most this often, so authenticated requests rarely write
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+_CLEANUP_INTERVAL_SECONDS = 600.0
+_next_cleanup = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """Where a login comes from, as shown in the session list."""
+
+    user_agent: str | None
+    ip: str | None
+
+
+async def start(user: User, *, scope: str, client: Client, lifetime: timedelta) -> tuple[Session, str]:
+    """A new session for a successful login, and its first refresh token."""
+    await _clean_up_if_due()
+    moment = now()
+    user_agent = client.user_agent[:USER_AGENT_MAX_LENGTH] if client.user_agent else None
+    async with in_transaction():
+        session = await Session.create(
+            id=uuid.uuid4(),
+            user=user,
+            scope=scope,
+            last_used_at=moment,
+            expires_at=moment + lifetime,
+            user_agent=user_agent,
+            ip=client.ip,
+        )
+        refresh_token = await _new_refresh_token(session, expires_at=session.expires_at)
+    return session, refresh_token
+
+
+async def _new_refresh_token(session: Session, *, expires_at: datetime) -> str:
+    token = new_refresh_token()
+    await RefreshToken.create(token_hash=refresh_token_digest(token), session=session, expires_at=expires_at)
+    return token
+
+
+async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, str]:
+    """Trade a refresh token for a new one; a token used twice revokes its whole session (reuse detection)."""
+    digest = refresh_token_digest(refresh_token)
+    stored = await RefreshToken.get_or_none(token_hash=digest).select_related("session__user")
+    moment = now()
+    if stored is None or stored.session.revoked_at is not None:
+        raise InvalidRefreshToken
+    session = stored.session
+    if stored.expires_at <= moment or session.expires_at <= moment:
+        raise InvalidRefreshToken
+    if session.user.disabled:
+        raise InactiveUser
+    async with in_transaction():
+        # the conditional update lets exactly one of two simultaneous uses win
+        claimed = await RefreshToken.filter(token_hash=digest, used_at=None).update(used_at=moment)
+        if claimed:
+            session.last_used_at = moment
+            session.expires_at = moment + lifetime
+            await session.save(update_fields=["last_used_at", "expires_at"])
+            new_token = await _new_refresh_token(session, expires_at=session.expires_at)
+    if not claimed:
+        await revoke(session.id)
+        raise InvalidRefreshToken
+    return session, new_token
+
+
+async def revoke(session_id: uuid.UUID | str) -> None:
+    """End a session: its access and refresh tokens stop working."""
+    await Session.filter(id=session_id, revoked_at=None).update(revoked_at=now())
+
+
+async def revoke_all(user_id: int) -> None:
+    """End every session of a user."""
+    await Session.filter(user_id=user_id, revoked_at=None).update(revoked_at=now())
+
+
+async def revoke_refresh_token(refresh_token: str) -> bool:
+    """End the session a refresh token belongs to; whether it was one of ours."""
+    stored = await RefreshToken.get_or_none(token_hash=refresh_token_digest(refresh_token))
+    if stored is None:
+        return False
+    await revoke(stored.session_id)  # type: ignore[attr-defined]
+    return True
+
+
+async def user_of_active_session(*, session_id: str, user_id: int) -> tuple[User, Session]:
+    """The active user behind an access token, in one query; its session must not be revoked."""
+    try:
+        session_uuid = uuid.UUID(session_id)
+    except ValueError:
+        raise UnknownUser from None
+    session = await Session.get_or_none(id=session_uuid, user_id=user_id, revoked_at=None).select_related(
+        "user"
+    )
+    if session is None:
+        raise UnknownUser
+    if session.user.disabled:
+        raise InactiveUser
+    moment = now()
+    if moment - session.last_used_at > _LAST_USED_RESOLUTION:
+        await Session.filter(id=session.id).update(last_used_at=moment)
+    return session.user, session
+
+
+async def active(user_id: int) -> list[Session]:
+    """The user's sessions that still work, most recently used first."""
+    return (
+        await Session.filter(user_id=user_id, revoked_at=None, expires_at__gt=now())
+        .order_by("-last_used_at")
+        .all()
+    )
+
+
+async def end_own(*, user_id: int, session_id: uuid.UUID) -> None:
+    """End one of the user's own active sessions; SessionNotFound for anyone else's."""
+    ended = await Session.filter(id=session_id, user_id=user_id, revoked_at=None).update(revoked_at=now())
+    if not ended:
+        raise SessionNotFound
+
+
+async def clean_up(moment: datetime) -> None:
+    """Delete expired sessions, sessions revoked over a day ago, and expired refresh tokens."""
+    await Session.filter(expires_at__lt=moment).delete()
+    await Session.filter(revoked_at__lt=moment - timedelta(days=1)).delete()
+    await RefreshToken.filter(expires_at__lt=moment).delete()
+
+
+async def _clean_up_if_due() -> None:
+    # opportunistic: the first login after the interval does it, in whichever worker
+    global _next_cleanup
+    if time.monotonic() >= _next_cleanup:
+        _next_cleanup = time.monotonic() + _CLEANUP_INTERVAL_SECONDS
+        await clean_up(now())

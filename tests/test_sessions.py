@@ -1,0 +1,205 @@
+"""Sessions: refresh-token rotation, reuse detection, logout, RFC 7009 revocation and clean-up."""
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+from jose import jwt
+from tortoise.timezone import now
+
+from api.models import RefreshToken, Session
+from api.services import sessions
+
+from .conftest import PASSWORD, bearer, login, register
+
+INVALID_GRANT = "invalid_grant"
+
+
+async def logged_in(client: httpx.AsyncClient, username: str = "alice", **headers: str) -> dict[str, str]:
+    """Register and log in; the token response."""
+    await register(client, username)
+    response = await client.post("/token", data={"username": username, "password": PASSWORD}, headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, str] = response.json()
+    return body
+
+
+async def refresh(client: httpx.AsyncClient, refresh_token: str, **form: str) -> httpx.Response:
+    return await client.post(
+        "/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token, **form}
+    )
+
+
+async def me_status(client: httpx.AsyncClient, access_token: str) -> int:
+    return (await client.get("/user/me", headers=bearer(access_token))).status_code
+
+
+async def test_login_returns_a_refresh_token_stored_only_as_a_hash(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    assert len(tokens["refresh_token"]) >= 43
+    stored = await RefreshToken.all()
+    assert len(stored) == 1 and stored[0].token_hash != tokens["refresh_token"]
+
+
+async def test_access_token_carries_the_session_id(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    session = await Session.get()
+    assert jwt.get_unverified_claims(tokens["access_token"])["sid"] == str(session.id)
+
+
+async def test_refresh_gives_a_new_working_pair(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    response = await refresh(client, tokens["refresh_token"])
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    renewed = response.json()
+    assert renewed["refresh_token"] != tokens["refresh_token"]
+    assert renewed["scope"] == "profile"
+    assert await me_status(client, renewed["access_token"]) == 200
+
+
+async def test_rotated_refresh_token_stops_working(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    assert (await refresh(client, tokens["refresh_token"])).status_code == 200
+    replay = await refresh(client, tokens["refresh_token"])
+    assert replay.status_code == 400
+    assert replay.json()["error"] == INVALID_GRANT
+
+
+async def test_replayed_refresh_token_revokes_the_whole_family(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    renewed = (await refresh(client, tokens["refresh_token"])).json()
+    assert (await refresh(client, tokens["refresh_token"])).status_code == 400
+    # the thief's replay also ends the legitimate holder's newer tokens
+    assert (await refresh(client, renewed["refresh_token"])).json()["error"] == INVALID_GRANT
+    assert await me_status(client, renewed["access_token"]) == 401
+    assert await me_status(client, tokens["access_token"]) == 401
+
+
+async def test_simultaneous_use_of_one_refresh_token_lets_at_most_one_win(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    responses = await asyncio.gather(*(refresh(client, tokens["refresh_token"]) for _ in range(4)))
+    assert sum(response.status_code == 200 for response in responses) <= 1
+    assert all(response.status_code in (200, 400) for response in responses)
+
+
+async def test_expired_refresh_token_is_invalid_grant(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    await RefreshToken.all().update(expires_at=now() - timedelta(seconds=1))
+    response = await refresh(client, tokens["refresh_token"])
+    assert response.status_code == 400 and response.json()["error"] == INVALID_GRANT
+
+
+async def test_unknown_refresh_token_is_invalid_grant(client: httpx.AsyncClient) -> None:
+    response = await refresh(client, "made-up-token")
+    assert response.status_code == 400 and response.json()["error"] == INVALID_GRANT
+
+
+async def test_refresh_grant_without_the_token_is_invalid_request(client: httpx.AsyncClient) -> None:
+    response = await client.post("/token", data={"grant_type": "refresh_token"})
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+
+
+async def test_refresh_cannot_widen_the_scope(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    response = await refresh(client, tokens["refresh_token"], scope="profile admin")
+    assert response.status_code == 400 and response.json()["error"] == "invalid_scope"
+
+
+async def test_logout_ends_this_session_and_keeps_the_others(client: httpx.AsyncClient) -> None:
+    phone = await logged_in(client)
+    laptop = (await login(client)).json()
+    response = await client.post("/logout", headers=bearer(phone["access_token"]))
+    assert response.status_code == 204
+    assert await me_status(client, phone["access_token"]) == 401
+    assert (await refresh(client, phone["refresh_token"])).status_code == 400
+    assert await me_status(client, laptop["access_token"]) == 200
+    assert (await refresh(client, laptop["refresh_token"])).status_code == 200
+
+
+async def test_logout_without_a_token_is_401(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/logout")).status_code == 401
+
+
+async def test_revoking_a_refresh_token_ends_its_session(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    response = await client.post(
+        "/token/revoke", data={"token": tokens["refresh_token"], "token_type_hint": "refresh_token"}
+    )
+    assert response.status_code == 200
+    assert await me_status(client, tokens["access_token"]) == 401
+    assert (await refresh(client, tokens["refresh_token"])).status_code == 400
+
+
+async def test_revoking_an_access_token_ends_its_session(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    assert (await client.post("/token/revoke", data={"token": tokens["access_token"]})).status_code == 200
+    assert await me_status(client, tokens["access_token"]) == 401
+    assert (await refresh(client, tokens["refresh_token"])).status_code == 400
+
+
+async def test_revoking_an_unknown_token_is_200(client: httpx.AsyncClient) -> None:
+    response = await client.post("/token/revoke", data={"token": "never-issued"})
+    assert response.status_code == 200
+
+
+async def test_revocation_without_a_token_is_400_invalid_request(client: httpx.AsyncClient) -> None:
+    response = await client.post("/token/revoke", data={})
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+
+
+async def test_sessions_lists_active_sessions_with_client_details(client: httpx.AsyncClient) -> None:
+    first = await logged_in(client, **{"User-Agent": "phone-browser/1.0"})
+    second = (
+        await client.post(
+            "/token", data={"username": "alice", "password": PASSWORD}, headers={"User-Agent": "laptop/2.0"}
+        )
+    ).json()
+    await client.post("/logout", headers=bearer(first["access_token"]))
+    response = await client.get("/user/me/sessions", headers=bearer(second["access_token"]))
+    assert response.status_code == 200
+    [only] = response.json()
+    assert set(only) == {"id", "created_at", "last_used_at", "user_agent", "ip"}
+    assert only["user_agent"] == "laptop/2.0"
+    assert only["id"] == jwt.get_unverified_claims(second["access_token"])["sid"]
+
+
+async def test_deleting_a_session_ends_its_tokens(client: httpx.AsyncClient) -> None:
+    phone = await logged_in(client)
+    laptop = (await login(client)).json()
+    phone_session = jwt.get_unverified_claims(phone["access_token"])["sid"]
+    response = await client.delete(
+        f"/user/me/sessions/{phone_session}", headers=bearer(laptop["access_token"])
+    )
+    assert response.status_code == 204
+    assert await me_status(client, phone["access_token"]) == 401
+    assert (await refresh(client, phone["refresh_token"])).status_code == 400
+    assert await me_status(client, laptop["access_token"]) == 200
+
+
+async def test_deleting_another_users_session_is_404(client: httpx.AsyncClient) -> None:
+    alice = await logged_in(client, "alice")
+    bob = await logged_in(client, "bob")
+    alice_session = jwt.get_unverified_claims(alice["access_token"])["sid"]
+    response = await client.delete(f"/user/me/sessions/{alice_session}", headers=bearer(bob["access_token"]))
+    assert response.status_code == 404
+    assert await me_status(client, alice["access_token"]) == 200
+
+
+async def test_deleting_a_malformed_session_id_is_422(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    response = await client.delete("/user/me/sessions/not-a-uuid", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 422
+
+
+async def test_clean_up_deletes_expired_and_long_revoked_sessions(client: httpx.AsyncClient) -> None:
+    await logged_in(client)
+    expired = (await login(client)).json()
+    revoked = (await login(client)).json()
+    expired_id = jwt.get_unverified_claims(expired["access_token"])["sid"]
+    revoked_id = jwt.get_unverified_claims(revoked["access_token"])["sid"]
+    await Session.filter(id=expired_id).update(expires_at=now() - timedelta(minutes=1))
+    await Session.filter(id=revoked_id).update(revoked_at=now() - timedelta(days=2))
+    await sessions.clean_up(now())
+    assert await Session.all().count() == 1
+    assert await RefreshToken.all().count() == 1
