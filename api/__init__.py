@@ -13,7 +13,7 @@ from .config import Settings, get_settings
 from .db import create_schema, tortoise_config
 from .handlers import validation_error_handler
 from .openapi import install_openapi
-from .routes import auth, ops, users
+from .routes import admin, auth, ops, users
 
 __all__ = ["create_app"]
 
@@ -43,7 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(auth.router)
     app.include_router(auth.token_router(settings.token_path))
+    # /users/me before /users/{user_id}
     app.include_router(users.router)
+    app.include_router(admin.router)
     app.include_router(ops.router)
     install_openapi(app, token_url=settings.token_url)
     return app

@@ -55,14 +55,6 @@ async def get_principal(security_scopes: SecurityScopes, token: BearerToken, sta
         claims = state.codec.decode_access_token(token)
     except InvalidToken:
         raise _invalid_token() from None
-    if not set(security_scopes.scopes) <= claims.scopes:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "Not enough permissions",
-            headers={
-                "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{security_scopes.scope_str}"'
-            },
-        )
     try:
         user, session = await sessions.user_of_active_session(
             session_id=claims.session_id, user_id=claims.user_id
@@ -71,7 +63,17 @@ async def get_principal(security_scopes: SecurityScopes, token: BearerToken, sta
         raise _invalid_token() from None
     except InactiveUser:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Inactive user") from None
-    return Principal(user=user, session_id=session.id, scopes=claims.scopes)
+    # an administrator demoted since the token was issued loses `admin` at once
+    held = claims.scopes & scopes.allowed(is_admin=user.is_admin)
+    if not set(security_scopes.scopes) <= held:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "Not enough permissions",
+            headers={
+                "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{security_scopes.scope_str}"'
+            },
+        )
+    return Principal(user=user, session_id=session.id, scopes=held)
 
 
 async def get_current_user(principal: Annotated[Principal, Security(get_principal)]) -> User:

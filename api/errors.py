@@ -39,3 +39,11 @@ class InvalidRefreshToken(DomainError):
 
 class SessionNotFound(DomainError):
     """No active session of this user has this id."""
+
+
+class UserNotFound(DomainError):
+    """No account has this id."""
+
+
+class LastAdmin(DomainError):
+    """The change would leave no active administrator."""

@@ -83,6 +83,27 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
+class UserPage(BaseModel):
+    """One page of accounts, and how many there are in all."""
+
+    items: list[UserOut]
+    total: int
+
+
+class AdminUserUpdate(BaseModel):
+    """What an administrator may change in any account; fields left out stay as they are."""
+
+    disabled: bool | None = None
+    is_admin: bool | None = None
+    email: EmailStr | None = None
+    full_name: str | None = Field(default=None, max_length=200)
+
+    @field_validator("email")
+    @classmethod
+    def _email_lower_case(cls, value: str | None) -> str | None:
+        return value.lower() if value is not None else None
+
+
 class TokenResponse(BaseModel):
     """A successful token answer (RFC 6749 section 5.1)."""
 

@@ -1,0 +1,147 @@
+"""The command line behind `python run.py`: serve (the default) and create-admin."""
+
+import argparse
+import asyncio
+import copy
+import getpass
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+from tortoise import Tortoise
+
+from . import usernames
+from .bootstrap import build_state, prepare_database
+from .config import Settings, get_settings
+from .db import tortoise_config
+from .errors import WeakPassword
+from .models import User
+from .services import users
+
+
+def _log_config() -> dict[str, Any]:
+    config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["api"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Prepare the database once, then serve with the requested number of workers."""
+    # the tables exist before any worker starts, so N workers on an empty database never race
+    asyncio.run(prepare_database(get_settings()))
+    uvicorn.run(
+        "api:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        reload=args.reload,
+        log_config=_log_config(),
+    )
+    return 0
+
+
+def read_password() -> str:
+    """The new password: asked twice without echo on a terminal, else the first line of standard input."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password (again): ") != password:
+        raise CommandError("The two passwords differ")
+    return password
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message says why."""
+
+
+async def create_admin(settings: Settings, username: str, password_reader: Callable[[], str]) -> str:
+    """Create an administrator, or promote an existing user; what was done, in words."""
+    normalized = usernames.normalize(username)
+    if problem := usernames.problem(normalized):
+        raise CommandError(problem)
+    await prepare_database(settings)
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    state = build_state(settings)
+    try:
+        user = await User.get_or_none(username_key=usernames.lookup_key(normalized))
+        if user is not None:
+            user.is_admin = True
+            await user.save(update_fields=["is_admin"])
+            return f"{user.username} is now an admin" + (
+                " (the account is disabled)" if user.disabled else ""
+            )
+        try:
+            user = await users.register(
+                username=normalized,
+                password=password_reader(),
+                email=None,
+                full_name=None,
+                hasher=state.hasher,
+                min_password_length=settings.password_min_length,
+            )
+        except WeakPassword as exc:
+            raise CommandError(str(exc)) from None
+        user.is_admin = True
+        await user.save(update_fields=["is_admin"])
+        return f"created admin {user.username}"
+    finally:
+        state.hasher.close()
+        await Tortoise.close_connections()
+
+
+def _create_admin_command(args: argparse.Namespace) -> int:
+    try:
+        print(asyncio.run(create_admin(get_settings(), args.username, read_password)))
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_serve_options(parser: argparse.ArgumentParser, *, with_defaults: bool) -> None:
+    # the `serve` subcommand repeats the options without defaults, so it never overrides ones given before it
+    def default(value: object) -> object:
+        return value if with_defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--host", default=default("127.0.0.1"), help="address to listen on (default: 127.0.0.1)"
+    )
+    parser.add_argument("--port", type=int, default=default(8000), help="port to listen on (default: 8000)")
+    parser.add_argument("--workers", type=int, default=default(1), help="worker processes (default: 1)")
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        default=default(False),
+        help="restart when the code changes (development)",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser; `serve` is the default command, so `python run.py --workers 4` works."""
+    main = argparse.ArgumentParser(prog="python run.py", description="The FastAPI authentication service.")
+    _add_serve_options(main, with_defaults=True)
+    main.set_defaults(command=serve)
+    commands = main.add_subparsers(title="commands", metavar="COMMAND")
+    serve_command = commands.add_parser("serve", help="serve the API (the default)")
+    _add_serve_options(serve_command, with_defaults=False)
+    serve_command.set_defaults(command=serve)
+    create = commands.add_parser(
+        "create-admin",
+        help="create an admin, or promote an existing user",
+        description="Create an admin (the password is asked twice, or read from standard input), "
+        "or promote an existing user.",
+    )
+    create.add_argument("username")
+    create.set_defaults(command=_create_admin_command)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the command."""
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.workers < 1:
+        cli.error("--workers must be at least 1")
+    result: int = args.command(args)
+    return result

@@ -1,0 +1,60 @@
+"""Administration: listing, changing and deleting any account, never leaving the service without an admin."""
+
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from ..errors import EmailTaken, LastAdmin, UserNotFound
+from ..models import User
+from . import sessions
+
+
+async def page(*, limit: int, offset: int) -> tuple[list[User], int]:
+    """One page of accounts in id order, and how many there are in all."""
+    return await User.all().order_by("id").offset(offset).limit(limit), await User.all().count()
+
+
+async def get(user_id: int) -> User:
+    """The account with this id."""
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        raise UserNotFound
+    return user
+
+
+async def update(user_id: int, *, changes: dict[str, Any]) -> User:
+    """Change an account; disabling it ends its sessions at once."""
+    async with in_transaction():
+        user = await get(user_id)
+        if changes.get("disabled") is True or changes.get("is_admin") is False:
+            await _keep_an_admin(except_user=user)
+        email = changes.get("email")
+        if email is not None and email != user.email and await User.filter(email=email).exists():
+            raise EmailTaken
+        for field, value in changes.items():
+            setattr(user, field, value)
+        try:
+            await user.save(update_fields=list(changes))
+        except IntegrityError:
+            raise EmailTaken from None
+        if user.disabled:
+            await sessions.revoke_all(user.id)
+    return user
+
+
+async def delete(user_id: int) -> None:
+    """Delete an account with its sessions."""
+    async with in_transaction():
+        user = await get(user_id)
+        await _keep_an_admin(except_user=user)
+        await user.delete()
+
+
+async def _keep_an_admin(*, except_user: User) -> None:
+    if not (except_user.is_admin and not except_user.disabled):
+        return
+    # locking the admin rows serialises two admins demoting each other at the same moment (PostgreSQL)
+    admins = await User.filter(is_admin=True, disabled=False).select_for_update().values_list("id", flat=True)
+    if not set(admins) - {except_user.id}:
+        raise LastAdmin
