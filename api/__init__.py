@@ -12,8 +12,9 @@ from .bootstrap import build_state
 from .config import Settings, get_settings
 from .db import create_schema, tortoise_config
 from .handlers import validation_error_handler
+from .limits import BodySizeLimit
 from .openapi import install_openapi
-from .routes import admin, auth, ops, users
+from .routes import admin, auth, ops, token, users
 
 __all__ = ["create_app"]
 
@@ -41,8 +42,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         exception_handlers={RequestValidationError: validation_error_handler},
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(auth.router)
-    app.include_router(auth.token_router(settings.token_path))
+    app.include_router(token.token_router(settings.token_path))
     # /users/me before /users/{user_id}
     app.include_router(users.router)
     app.include_router(admin.router)

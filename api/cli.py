@@ -37,6 +37,8 @@ def serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         reload=args.reload,
         log_config=_log_config(),
+        # the app reads X-Forwarded-For itself, and only from TRUSTED_PROXIES
+        proxy_headers=False,
     )
     return 0
 

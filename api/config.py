@@ -3,6 +3,7 @@
 import os
 import re
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +38,12 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=ARGON2_MIN_TIME_COST, ge=ARGON2_MIN_TIME_COST)
     argon2_parallelism: int = Field(default=1, ge=1, le=16)
     hash_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_address: int = Field(default=100, ge=1, le=1_000_000)
+    login_failure_window_seconds: int = Field(default=15 * 60, ge=1, le=24 * 3600)
+    login_max_delay_seconds: int = Field(default=15 * 60, ge=1, le=24 * 3600)
+    trusted_proxies: str = ""
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
 
     @field_validator("token_url")
     @classmethod
@@ -53,10 +60,28 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be at least 32 characters (try: openssl rand -hex 32)")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_are_networks(cls, value: str) -> str:
+        _networks(value)
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES: addresses or CIDRs)."""
+        return _networks(self.trusted_proxies)
+
     @property
     def token_path(self) -> str:
         """The token endpoint's absolute path, e.g. `/token`."""
         return f"/{self.token_url}"
+
+
+def _networks(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    try:
+        return tuple(ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError("TRUSTED_PROXIES must be comma-separated IP addresses or networks") from None
 
 
 @lru_cache

@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security, status
@@ -11,6 +12,7 @@ from . import scopes
 from .errors import InactiveUser, UnknownUser
 from .models import User
 from .services import sessions
+from .services.sessions import Client
 from .state import AppState
 from .tokens import InvalidToken
 
@@ -25,6 +27,42 @@ def get_state(request: Request) -> AppState:
 
 
 State = Annotated[AppState, Depends(get_state)]
+
+
+def client_address(
+    peer: str | None, forwarded_for: str | None, trusted: tuple[IPv4Network | IPv6Network, ...]
+) -> str | None:
+    """The client address: the peer, or behind trusted proxies the nearest untrusted X-Forwarded-For hop."""
+    if peer is None or not _within(peer, trusted):
+        return peer
+    for hop in reversed([part.strip() for part in (forwarded_for or "").split(",")]):
+        try:
+            address = ip_address(hop)
+        except ValueError:
+            return peer
+        if not _within(hop, trusted):
+            return str(address)
+    return peer
+
+
+def _within(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in networks)
+
+
+def get_client(request: Request, state: State) -> Client:
+    """Where the request comes from: user agent and address (proxy headers only from TRUSTED_PROXIES)."""
+    peer = request.client.host if request.client else None
+    return Client(
+        user_agent=request.headers.get("user-agent"),
+        ip=client_address(peer, request.headers.get("x-forwarded-for"), state.settings.trusted_networks),
+    )
+
+
+ClientInfo = Annotated[Client, Depends(get_client)]
 BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 

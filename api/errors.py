@@ -18,7 +18,11 @@ class WeakPassword(DomainError):
 
 
 class InvalidCredentials(DomainError):
-    """Unknown username or wrong password: deliberately the same error."""
+    """Unknown username or wrong password: deliberately the same error (the id is for the audit log only)."""
+
+    def __init__(self, user_id: int | None = None) -> None:
+        super().__init__("invalid credentials")
+        self.user_id = user_id
 
 
 class InvalidScope(DomainError):
@@ -47,3 +51,11 @@ class UserNotFound(DomainError):
 
 class LastAdmin(DomainError):
     """The change would leave no active administrator."""
+
+
+class Throttled(DomainError):
+    """Too many failed logins; `retry_after` says how many seconds to wait."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} seconds")
+        self.retry_after = retry_after

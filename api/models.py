@@ -59,3 +59,15 @@ class RefreshToken(Model):
 
     class Meta:
         table = "refresh_tokens"
+
+
+class LoginThrottle(Model):
+    """Recent failed logins for one key: a client address, or an address and username together (hashed)."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    failures = fields.IntField(default=0)
+    last_failure_at = fields.DatetimeField(db_index=True)
+    blocked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_throttle"

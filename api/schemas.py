@@ -1,13 +1,24 @@
 """Pydantic models for what the API reads and writes."""
 
+import unicodedata
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from . import usernames
 from .passwords import MAX_PASSWORD_LENGTH
+
+
+def _printable(value: str | None) -> str | None:
+    if value is not None and any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("Must not contain control characters")
+    return value
+
+
+# a name as people write it: any text, but no NUL, newline or other control character
+FullName = Annotated[str | None, Field(default=None, max_length=200), AfterValidator(_printable)]
 
 
 class UserCreate(BaseModel):
@@ -16,7 +27,7 @@ class UserCreate(BaseModel):
     username: str = Field(examples=["alice"], description="3 to 150 letters, digits and @ . + - _")
     password: str = Field(max_length=MAX_PASSWORD_LENGTH, examples=["correct horse battery staple"])
     email: EmailStr | None = None
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: FullName = None
 
     @field_validator("username")
     @classmethod
@@ -36,7 +47,7 @@ class ProfileUpdate(BaseModel):
     """Changes to your own profile; fields left out stay as they are."""
 
     email: EmailStr | None = None
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: FullName = None
 
     @field_validator("email")
     @classmethod
@@ -96,7 +107,7 @@ class AdminUserUpdate(BaseModel):
     disabled: bool | None = None
     is_admin: bool | None = None
     email: EmailStr | None = None
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: FullName = None
 
     @field_validator("email")
     @classmethod

@@ -149,9 +149,16 @@ async def test_disabled_user_cannot_log_in(client: httpx.AsyncClient) -> None:
 
 async def test_overlong_password_at_login_is_invalid_grant(client: httpx.AsyncClient) -> None:
     await register(client, "alice")
-    response = await login(client, "alice", "p" * 1_000_000)
+    response = await login(client, "alice", "p" * 10_000)
     assert response.status_code == 400
     assert response.json() == INCORRECT
+
+
+async def test_megabyte_password_at_login_is_413_before_any_hashing(client: httpx.AsyncClient) -> None:
+    await register(client, "alice")
+    response = await login(client, "alice", "p" * 1_000_000)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Request body too large"}
 
 
 async def test_bcrypt_hash_verifies_and_is_rehashed_to_argon2id(client: httpx.AsyncClient) -> None:

@@ -2,16 +2,20 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.exceptions import RequestValidationError
 
-from ..deps import AdminUser
+from .. import audit
+from ..deps import AdminUser, ClientInfo
 from ..errors import EmailTaken, LastAdmin, UserNotFound
 from ..models import User
 from ..schemas import AdminUserUpdate, UserOut, UserPage
 from ..services import admin
 
 router = APIRouter(prefix="/users", tags=["admin"])
+
+# ids are 32-bit integers in the database: anything else is a 422, not a database error
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"description": "User not found"}}
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -39,7 +43,7 @@ async def list_users(
 
 
 @router.get("/{user_id}", response_model=UserOut, responses=NOT_FOUND)
-async def read_user(user_id: int, _admin: AdminUser) -> User:
+async def read_user(user_id: UserId, _admin: AdminUser) -> User:
     """One account."""
     try:
         return await admin.get(user_id)
@@ -48,7 +52,9 @@ async def read_user(user_id: int, _admin: AdminUser) -> User:
 
 
 @router.patch("/{user_id}", response_model=UserOut, responses={**NOT_FOUND, **CONFLICT})
-async def update_user(user_id: int, body: AdminUserUpdate, _admin: AdminUser) -> User:
+async def update_user(
+    user_id: UserId, body: AdminUserUpdate, admin_user: AdminUser, client: ClientInfo
+) -> User:
     """Change an account; disabling it ends its sessions at once."""
     changes = body.model_dump(exclude_unset=True)
     for flag in ("disabled", "is_admin"):
@@ -57,17 +63,26 @@ async def update_user(user_id: int, body: AdminUserUpdate, _admin: AdminUser) ->
                 [{"type": "bool_type", "loc": ("body", flag), "msg": "Must be a boolean"}]
             )
     try:
-        return await admin.update(user_id, changes=changes)
+        user = await admin.update(user_id, changes=changes)
     except UserNotFound:
         raise _not_found() from None
     except LastAdmin:
         raise _last_admin() from None
     except EmailTaken:
         raise HTTPException(status.HTTP_409_CONFLICT, "Email already registered") from None
+    audit.record(
+        "admin_update",
+        outcome="success",
+        ip=client.ip,
+        user_id=user_id,
+        by=admin_user.id,
+        fields=sorted(changes),
+    )
+    return user
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, **CONFLICT})
-async def delete_user(user_id: int, _admin: AdminUser) -> None:
+async def delete_user(user_id: UserId, admin_user: AdminUser, client: ClientInfo) -> None:
     """Delete an account with its sessions."""
     try:
         await admin.delete(user_id)
@@ -75,3 +90,4 @@ async def delete_user(user_id: int, _admin: AdminUser) -> None:
         raise _not_found() from None
     except LastAdmin:
         raise _last_admin() from None
+    audit.record("admin_delete", outcome="success", ip=client.ip, user_id=user_id, by=admin_user.id)

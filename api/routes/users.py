@@ -5,7 +5,8 @@ import uuid
 from fastapi import APIRouter, HTTPException, status
 from fastapi.exceptions import RequestValidationError
 
-from ..deps import CurrentUser, State
+from .. import audit
+from ..deps import ClientInfo, CurrentUser, State
 from ..errors import EmailTaken, InvalidCredentials, SessionNotFound, WeakPassword
 from ..models import Session, User
 from ..schemas import AccountDeletion, PasswordChange, ProfileUpdate, SessionOut, UserOut
@@ -39,7 +40,7 @@ async def update_me(body: ProfileUpdate, user: CurrentUser) -> User:
     status_code=status.HTTP_204_NO_CONTENT,
     responses={status.HTTP_400_BAD_REQUEST: {"description": "Incorrect password"}},
 )
-async def change_password(body: PasswordChange, user: CurrentUser, state: State) -> None:
+async def change_password(body: PasswordChange, user: CurrentUser, state: State, client: ClientInfo) -> None:
     """Change your password; every token issued before stops working, on every device."""
     try:
         await users.change_password(
@@ -50,11 +51,13 @@ async def change_password(body: PasswordChange, user: CurrentUser, state: State)
             min_password_length=state.settings.password_min_length,
         )
     except InvalidCredentials:
+        audit.record("password_change", outcome="failure", ip=client.ip, user_id=user.id)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Incorrect password") from None
     except WeakPassword as exc:
         raise RequestValidationError(
             [{"type": "password_policy", "loc": ("body", "new_password"), "msg": str(exc)}]
         ) from None
+    audit.record("password_change", outcome="success", ip=client.ip, user_id=user.id)
 
 
 @router.delete(
@@ -62,12 +65,14 @@ async def change_password(body: PasswordChange, user: CurrentUser, state: State)
     status_code=status.HTTP_204_NO_CONTENT,
     responses={status.HTTP_400_BAD_REQUEST: {"description": "Incorrect password"}},
 )
-async def delete_me(body: AccountDeletion, user: CurrentUser, state: State) -> None:
+async def delete_me(body: AccountDeletion, user: CurrentUser, state: State, client: ClientInfo) -> None:
     """Delete your account, with its sessions and tokens."""
     try:
         await users.delete_account(user, password=body.password, hasher=state.hasher)
     except InvalidCredentials:
+        audit.record("account_deletion", outcome="failure", ip=client.ip, user_id=user.id)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Incorrect password") from None
+    audit.record("account_deletion", outcome="success", ip=client.ip, user_id=user.id)
 
 
 @router.get("/user/me/sessions", response_model=list[SessionOut])
@@ -81,9 +86,10 @@ async def list_sessions(user: CurrentUser) -> list[Session]:
     status_code=status.HTTP_204_NO_CONTENT,
     responses={status.HTTP_404_NOT_FOUND: {"description": "No such active session of yours"}},
 )
-async def end_session(session_id: uuid.UUID, user: CurrentUser) -> None:
+async def end_session(session_id: uuid.UUID, user: CurrentUser, client: ClientInfo) -> None:
     """End one of your sessions: its tokens stop working."""
     try:
         await sessions.end_own(user_id=user.id, session_id=session_id)
     except SessionNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Session not found") from None
+    audit.record("revocation", outcome="success", ip=client.ip, user_id=user.id, session_id=str(session_id))

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from .. import scopes
-from ..errors import InvalidScope
+from ..errors import InvalidCredentials, InvalidScope
 from ..models import Session, User
 from ..state import AppState
-from . import sessions, users
+from . import sessions, throttle, users
 from .sessions import Client
 
 
@@ -15,6 +15,8 @@ from .sessions import Client
 class IssuedTokens:
     """The result of a successful grant."""
 
+    user_id: int
+    session_id: str
     access_token: str
     refresh_token: str
     expires_in: int
@@ -24,8 +26,15 @@ class IssuedTokens:
 async def password_grant(
     *, username: str, password: str, scope: str | None, client: Client, state: AppState
 ) -> IssuedTokens:
-    """Log in with a username and password (RFC 6749 section 4.3): a new session."""
-    user = await users.authenticate(username=username, password=password, hasher=state.hasher)
+    """Log in with a username and password (RFC 6749 section 4.3): a new session, unless throttled."""
+    address = client.ip or "unknown"
+    await throttle.check(ip=address, username=username)
+    try:
+        user = await users.authenticate(username=username, password=password, hasher=state.hasher)
+    except InvalidCredentials:
+        await throttle.record_failure(ip=address, username=username, limits=_limits(state))
+        raise
+    await throttle.record_success(ip=address, username=username)
     granted = scopes.grant(scope, is_admin=user.is_admin)
     session, refresh_token = await sessions.start(
         user, scope=scopes.render(granted), client=client, lifetime=_refresh_lifetime(state)
@@ -45,6 +54,16 @@ async def refresh_grant(*, refresh_token: str, scope: str | None, state: AppStat
     return _issue(user, session, wanted, refresh_token=new_refresh_token, state=state)
 
 
+def _limits(state: AppState) -> throttle.Limits:
+    settings = state.settings
+    return throttle.Limits(
+        max_failures=settings.login_max_failures,
+        max_failures_per_address=settings.login_max_failures_per_address,
+        window=timedelta(seconds=settings.login_failure_window_seconds),
+        max_delay=timedelta(seconds=settings.login_max_delay_seconds),
+    )
+
+
 def _refresh_lifetime(state: AppState) -> timedelta:
     return timedelta(days=state.settings.refresh_token_expire_days)
 
@@ -57,5 +76,10 @@ def _issue(
         user_id=user.id, session_id=str(session.id), scopes=granted, lifetime_seconds=lifetime
     )
     return IssuedTokens(
-        access_token=access_token, refresh_token=refresh_token, expires_in=lifetime, scopes=granted
+        user_id=user.id,
+        session_id=str(session.id),
+        access_token=access_token,
+        refresh_token=refresh_token,
+        expires_in=lifetime,
+        scopes=granted,
     )

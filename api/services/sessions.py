@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 from ..errors import InactiveUser, InvalidRefreshToken, SessionNotFound, UnknownUser
 from ..models import USER_AGENT_MAX_LENGTH, RefreshToken, Session, User
 from ..tokens import new_refresh_token, refresh_token_digest
+from . import throttle
 
 # last_used_at is refreshed at most this often, so authenticated requests rarely write
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -28,7 +29,7 @@ class Client:
 
 async def start(user: User, *, scope: str, client: Client, lifetime: timedelta) -> tuple[Session, str]:
     """A new session for a successful login, and its first refresh token."""
-    await _clean_up_if_due()
+    await clean_up_if_due()
     moment = now()
     user_agent = client.user_agent[:USER_AGENT_MAX_LENGTH] if client.user_agent else None
     async with in_transaction():
@@ -87,13 +88,14 @@ async def revoke_all(user_id: int) -> None:
     await Session.filter(user_id=user_id, revoked_at=None).update(revoked_at=now())
 
 
-async def revoke_refresh_token(refresh_token: str) -> bool:
-    """End the session a refresh token belongs to; whether it was one of ours."""
+async def revoke_refresh_token(refresh_token: str) -> str | None:
+    """End the session a refresh token belongs to; its id, or None when the token is not ours."""
     stored = await RefreshToken.get_or_none(token_hash=refresh_token_digest(refresh_token))
     if stored is None:
-        return False
-    await revoke(stored.session_id)  # type: ignore[attr-defined]
-    return True
+        return None
+    session_id = str(stored.session_id)  # type: ignore[attr-defined]
+    await revoke(session_id)
+    return session_id
 
 
 async def user_of_active_session(*, session_id: str, user_id: int) -> tuple[User, Session]:
@@ -131,16 +133,19 @@ async def end_own(*, user_id: int, session_id: uuid.UUID) -> None:
         raise SessionNotFound
 
 
+async def clean_up_if_due() -> None:
+    """Clean up once every few minutes per worker; called by logins, so nothing needs scheduling."""
+    global _next_cleanup
+    if time.monotonic() >= _next_cleanup:
+        _next_cleanup = time.monotonic() + _CLEANUP_INTERVAL_SECONDS
+        moment = now()
+        await clean_up(moment)
+        # counters older than the longest window allowed (a day) neither count nor block
+        await throttle.clean_up(moment, window=timedelta(days=1))
+
+
 async def clean_up(moment: datetime) -> None:
     """Delete expired sessions, sessions revoked over a day ago, and expired refresh tokens."""
     await Session.filter(expires_at__lt=moment).delete()
     await Session.filter(revoked_at__lt=moment - timedelta(days=1)).delete()
     await RefreshToken.filter(expires_at__lt=moment).delete()
-
-
-async def _clean_up_if_due() -> None:
-    # opportunistic: the first login after the interval does it, in whichever worker
-    global _next_cleanup
-    if time.monotonic() >= _next_cleanup:
-        _next_cleanup = time.monotonic() + _CLEANUP_INTERVAL_SECONDS
-        await clean_up(now())

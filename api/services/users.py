@@ -52,12 +52,13 @@ async def authenticate(*, username: str, password: str, hasher: PasswordHasher) 
         # no account can have such a password: refuse before spending a hash on it
         raise InvalidCredentials
     user = None
-    if len(username) <= usernames.MAX_LENGTH:
+    # a name that could never be registered (too long, NUL bytes, ...) is not looked up, only "verified"
+    if usernames.problem(usernames.normalize(username)) is None:
         user = await User.get_or_none(username_key=usernames.lookup_key(username))
     # an unknown user is verified against a dummy hash, so both answers take the same time
     ok, new_hash = await hasher.verify(password, user.password_hash if user is not None else None)
     if user is None or not ok:
-        raise InvalidCredentials
+        raise InvalidCredentials(user.id if user is not None else None)
     if new_hash is not None:
         user.password_hash = new_hash
         await user.save(update_fields=["password_hash"])

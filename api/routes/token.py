@@ -1,0 +1,145 @@
+"""The OAuth2 token endpoint at TOKEN_URL (password and refresh grants) and RFC 7009 revocation."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from .. import audit, scopes
+from ..deps import ClientInfo, State
+from ..errors import InactiveUser, InvalidCredentials, InvalidRefreshToken, InvalidScope, Throttled
+from ..schemas import OAuthError, TokenResponse
+from ..services import auth, sessions
+from ..services.sessions import Client
+from ..state import AppState
+from ..tokens import InvalidToken
+
+# RFC 6749 section 5.1: token answers must not be cached
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+INCORRECT_CREDENTIALS = "Incorrect username or password"
+
+
+class TokenRequest(BaseModel):
+    """The token endpoint's form fields; all optional, so a missing one is RFC 6749's invalid_request."""
+
+    grant_type: str | None = None
+    username: str | None = None
+    password: str | None = None
+    refresh_token: str | None = None
+    scope: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
+def oauth_error(error: str, description: str) -> JSONResponse:
+    """An RFC 6749 error answer, with FastAPI's `detail` beside `error`."""
+    body = OAuthError(error=error, error_description=description, detail=description)
+    return JSONResponse(body.model_dump(), status_code=status.HTTP_400_BAD_REQUEST, headers=NO_STORE)
+
+
+async def _grant(form: TokenRequest, client: Client, state: AppState) -> auth.IssuedTokens | JSONResponse:
+    if form.grant_type == "refresh_token":
+        if not form.refresh_token:
+            return oauth_error("invalid_request", "The refresh_token field is required")
+        return await auth.refresh_grant(refresh_token=form.refresh_token, scope=form.scope, state=state)
+    if form.grant_type not in (None, "password"):
+        return oauth_error("unsupported_grant_type", f"Grant type {form.grant_type!r} is not supported")
+    if not form.username or form.password is None:
+        return oauth_error("invalid_request", "The username and password fields are required")
+    return await auth.password_grant(
+        username=form.username, password=form.password, scope=form.scope, client=client, state=state
+    )
+
+
+def _throttled(retry_after: int) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"Too many failed login attempts; try again in {retry_after} seconds"},
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={**NO_STORE, "Retry-After": str(retry_after)},
+    )
+
+
+async def issue_token(
+    form: Annotated[TokenRequest, Form()], response: Response, client: ClientInfo, state: State
+) -> TokenResponse | JSONResponse:
+    """Log in with the OAuth2 password flow, or trade a refresh token for a new pair."""
+    event = "refresh" if form.grant_type == "refresh_token" else "login"
+    try:
+        issued = await _grant(form, client, state)
+    except Throttled as exc:
+        audit.record(event, outcome="throttled", ip=client.ip, retry_after=exc.retry_after)
+        return _throttled(exc.retry_after)
+    except InvalidCredentials as exc:
+        audit.record(event, outcome="failure", ip=client.ip, user_id=exc.user_id)
+        return oauth_error("invalid_grant", INCORRECT_CREDENTIALS)
+    except InvalidRefreshToken:
+        audit.record(event, outcome="failure", ip=client.ip)
+        return oauth_error("invalid_grant", "Invalid, expired or revoked refresh token")
+    except InactiveUser:
+        audit.record(event, outcome="inactive", ip=client.ip)
+        return oauth_error("invalid_grant", "Inactive user")
+    except InvalidScope as exc:
+        return oauth_error("invalid_scope", f"Scope not allowed: {exc}")
+    if isinstance(issued, JSONResponse):
+        return issued
+    audit.record(event, outcome="success", ip=client.ip, user_id=issued.user_id, session_id=issued.session_id)
+    response.headers.update(NO_STORE)
+    return TokenResponse(
+        access_token=issued.access_token,
+        expires_in=issued.expires_in,
+        refresh_token=issued.refresh_token,
+        scope=scopes.render(issued.scopes),
+    )
+
+
+class RevocationRequest(BaseModel):
+    """RFC 7009's form fields."""
+
+    token: str | None = None
+    token_type_hint: str | None = None
+
+
+async def revoke_token(
+    form: Annotated[RevocationRequest, Form()], client: ClientInfo, state: State
+) -> Response:
+    """Revoke an access or refresh token (RFC 7009): its whole session ends. Unknown tokens are fine too."""
+    if not form.token:
+        return oauth_error("invalid_request", "The token field is required")
+    # the hint only says where to look first; both kinds are tried
+    session_id = await sessions.revoke_refresh_token(form.token)
+    if session_id is None:
+        try:
+            session_id = state.codec.decode_access_token(form.token).session_id
+        except InvalidToken:
+            audit.record("revocation", outcome="unknown_token", ip=client.ip)
+            return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
+        await sessions.revoke(session_id)
+    audit.record("revocation", outcome="success", ip=client.ip, session_id=session_id)
+    return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
+
+
+def token_router(token_path: str) -> APIRouter:
+    """The token and revocation endpoints, served at the configured TOKEN_URL."""
+    token = APIRouter(tags=["auth"])
+    token.add_api_route(
+        token_path,
+        issue_token,
+        methods=["POST"],
+        response_model=TokenResponse,
+        responses={
+            status.HTTP_400_BAD_REQUEST: {"model": OAuthError},
+            status.HTTP_429_TOO_MANY_REQUESTS: {"description": "Too many failed logins; see Retry-After"},
+        },
+        summary="Issue a token",
+        name="token",
+    )
+    token.add_api_route(
+        f"{token_path}/revoke",
+        revoke_token,
+        methods=["POST"],
+        responses={status.HTTP_400_BAD_REQUEST: {"model": OAuthError}},
+        summary="Revoke a token",
+        name="revoke",
+    )
+    return token

@@ -1,0 +1,94 @@
+"""Login throttling, kept in the database so every worker agrees.
+
+Two counters per failed login: one for the client address and username together (a few failures, then a
+growing delay), and a wider one for the address alone (stops one address spraying many usernames). Failures
+from one address never block the same username from another address. A success clears the pair's counter.
+"""
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from .. import usernames
+from ..errors import Throttled
+from ..models import LoginThrottle
+
+# the first block after too many failures for one address and username; each further failure doubles it
+_FIRST_DELAY_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How many failures are allowed, within which window, and the longest delay."""
+
+    max_failures: int
+    max_failures_per_address: int
+    window: timedelta
+    max_delay: timedelta
+
+
+def _key(*parts: str) -> str:
+    # hashed: a username field sometimes holds a mistyped password, which must not be stored
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def pair_key(*, ip: str, username: str) -> str:
+    """The counter for one client address trying one username (compared as at login)."""
+    return _key("pair", ip, usernames.lookup_key(username[: usernames.MAX_LENGTH + 1]))
+
+
+def address_key(ip: str) -> str:
+    """The counter for one client address, whatever the username."""
+    return _key("address", ip)
+
+
+async def check(*, ip: str, username: str) -> None:
+    """Raise Throttled, with the seconds to wait, while either counter blocks this attempt."""
+    moment = now()
+    keys = [pair_key(ip=ip, username=username), address_key(ip)]
+    blocked = (
+        await LoginThrottle.filter(key__in=keys, blocked_until__gt=moment).order_by("-blocked_until").first()
+    )
+    if blocked is not None and blocked.blocked_until is not None:
+        raise Throttled(max(1, math.ceil((blocked.blocked_until - moment).total_seconds())))
+
+
+async def record_failure(*, ip: str, username: str, limits: Limits) -> None:
+    """Count a failed login for the pair and for the address, blocking either past its limit."""
+    await _count(pair_key(ip=ip, username=username), limits.max_failures, limits, growing=True)
+    await _count(address_key(ip), limits.max_failures_per_address, limits, growing=False)
+
+
+async def record_success(*, ip: str, username: str) -> None:
+    """A successful login clears the pair's counter (never the address's)."""
+    await LoginThrottle.filter(key=pair_key(ip=ip, username=username)).delete()
+
+
+async def _count(key: str, limit: int, limits: Limits, *, growing: bool) -> None:
+    moment = now()
+    await LoginThrottle.bulk_create(
+        [LoginThrottle(key=key, failures=0, last_failure_at=moment)], ignore_conflicts=True
+    )
+    async with in_transaction():
+        row = await LoginThrottle.filter(key=key).select_for_update().get()
+        row.failures = 1 if row.last_failure_at < moment - limits.window else row.failures + 1
+        row.last_failure_at = moment
+        if row.failures >= limit:
+            row.blocked_until = moment + (
+                _growing_delay(row.failures - limit, limits) if growing else limits.window
+            )
+        await row.save(update_fields=["failures", "last_failure_at", "blocked_until"])
+
+
+def _growing_delay(extra_failures: int, limits: Limits) -> timedelta:
+    seconds = _FIRST_DELAY_SECONDS * 2 ** min(extra_failures, 20)
+    return min(limits.max_delay, timedelta(seconds=seconds))
+
+
+async def clean_up(moment: datetime, *, window: timedelta) -> None:
+    """Forget counters that neither count nor block any more."""
+    await LoginThrottle.filter(last_failure_at__lt=moment - window).exclude(blocked_until__gt=moment).delete()
