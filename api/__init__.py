@@ -6,15 +6,17 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from .bootstrap import build_state
 from .config import Settings, get_settings
 from .db import create_schema, tortoise_config
-from .handlers import validation_error_handler
+from .handlers import token_aware_http_exception_handler, validation_error_handler
 from .limits import BodySizeLimit
 from .openapi import install_openapi
 from .routes import admin, auth, ops, token, users
+from .routes.responses import MALFORMED_BODY
 
 __all__ = ["create_app"]
 
@@ -40,7 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Registration, OAuth2 password flow and JWT access tokens.",
         lifespan=lifespan,
-        exception_handlers={RequestValidationError: validation_error_handler},
+        exception_handlers={
+            RequestValidationError: validation_error_handler,
+            HTTPException: token_aware_http_exception_handler,
+        },
+        responses=MALFORMED_BODY,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(auth.router)

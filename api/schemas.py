@@ -135,6 +135,12 @@ class OAuthError(BaseModel):
     detail: str
 
 
+class ErrorDetail(BaseModel):
+    """An error, in FastAPI's shape."""
+
+    detail: str
+
+
 class Health(BaseModel):
     """Whether the service and its database answer."""
 

@@ -74,11 +74,12 @@ async def test_malformed_or_mistyped_bodies_at_registration_are_422(
         (b"<xml/>", "application/xml"),
     ],
 )
-async def test_malformed_token_requests_are_400(
+async def test_malformed_token_requests_are_400_invalid_request(
     client: httpx.AsyncClient, content: bytes, content_type: str
 ) -> None:
     response = await client.post("/token", content=content, headers={"content-type": content_type})
     assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
 
 
 async def test_declared_body_over_the_limit_is_413(client: httpx.AsyncClient) -> None:

@@ -11,8 +11,9 @@ from ..errors import EmailTaken, LastAdmin, UserNotFound
 from ..models import User
 from ..schemas import AdminUserUpdate, UserOut, UserPage
 from ..services import admin
+from .responses import AUTHENTICATED
 
-router = APIRouter(prefix="/users", tags=["admin"])
+router = APIRouter(prefix="/users", tags=["admin"], responses=AUTHENTICATED)
 
 # ids are 32-bit integers in the database: anything else is a 422, not a database error
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -9,6 +9,7 @@ from ..errors import EmailTaken, UsernameTaken, WeakPassword
 from ..models import User
 from ..schemas import UserCreate, UserOut
 from ..services import sessions, users
+from .responses import AUTHENTICATED
 
 router = APIRouter(tags=["auth"])
 
@@ -45,7 +46,7 @@ async def register(body: UserCreate, state: State) -> User:
         ) from None
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=AUTHENTICATED)
 async def logout(principal: CurrentPrincipal, client: ClientInfo) -> None:
     """End the current session: its access and refresh tokens stop working."""
     await sessions.revoke(principal.session_id)

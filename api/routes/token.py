@@ -138,7 +138,11 @@ def token_router(token_path: str) -> APIRouter:
         f"{token_path}/revoke",
         revoke_token,
         methods=["POST"],
-        responses={status.HTTP_400_BAD_REQUEST: {"model": OAuthError}},
+        response_class=Response,
+        responses={
+            status.HTTP_200_OK: {"description": "Revoked, or not a token of ours", "content": None},
+            status.HTTP_400_BAD_REQUEST: {"model": OAuthError},
+        },
         summary="Revoke a token",
         name="revoke",
     )

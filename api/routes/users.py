@@ -11,8 +11,9 @@ from ..errors import EmailTaken, InvalidCredentials, SessionNotFound, WeakPasswo
 from ..models import Session, User
 from ..schemas import AccountDeletion, PasswordChange, ProfileUpdate, SessionOut, UserOut
 from ..services import sessions, users
+from .responses import AUTHENTICATED
 
-router = APIRouter(tags=["me"])
+router = APIRouter(tags=["me"], responses=AUTHENTICATED)
 
 
 @router.get("/user/me", response_model=UserOut)

@@ -1,0 +1,33 @@
+"""Error answers shared by many routes, declared once so the OpenAPI document lists them."""
+
+from typing import Any
+
+from fastapi import status
+
+from ..schemas import ErrorDetail
+
+Responses = dict[int | str, dict[str, Any]]
+
+AUTHENTICATED: Responses = {
+    status.HTTP_400_BAD_REQUEST: {
+        "model": ErrorDetail,
+        "description": "Inactive user (or as the route says)",
+    },
+    status.HTTP_401_UNAUTHORIZED: {
+        "model": ErrorDetail,
+        "description": "No token, or an invalid or revoked one",
+    },
+    status.HTTP_403_FORBIDDEN: {
+        "model": ErrorDetail,
+        "description": "The token lacks a scope this route needs",
+    },
+}
+
+# FastAPI answers 400 to a body it cannot decode at all, and the size limit 413 to one that is too long
+MALFORMED_BODY: Responses = {
+    status.HTTP_400_BAD_REQUEST: {"model": ErrorDetail, "description": "The body could not be parsed"},
+    status.HTTP_413_CONTENT_TOO_LARGE: {
+        "model": ErrorDetail,
+        "description": "Request body over MAX_BODY_BYTES",
+    },
+}
