@@ -2,10 +2,12 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from tortoise.contrib.fastapi import RegisterTortoise
 
@@ -15,7 +17,7 @@ from .db import create_schema, tortoise_config
 from .handlers import token_aware_http_exception_handler, validation_error_handler
 from .limits import BodySizeLimit
 from .openapi import install_openapi
-from .routes import admin, auth, ops, token, users
+from .routes import admin, auth, ops, pages, token, users
 from .routes.responses import MALFORMED_BODY
 
 __all__ = ["create_app"]
@@ -47,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             HTTPException: token_aware_http_exception_handler,
         },
         responses=MALFORMED_BODY,
+        # /docs is served by routes/pages.py with local assets; ReDoc would need a CDN
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(auth.router)
@@ -55,6 +60,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users.router)
     app.include_router(admin.router)
     app.include_router(ops.router)
+    app.include_router(pages.router)
+    app.mount(
+        "/static/swagger-ui",
+        StaticFiles(directory=str(files("fastapi_offline") / "static")),
+        name="swagger-ui",
+    )
+    app.mount("/static", StaticFiles(directory=str(files("api") / "static")), name="static")
     install_openapi(app, token_url=settings.token_url)
     return app
 

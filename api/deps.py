@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the app state, the bearer token, the current user and the scopes a route needs."""
+"""FastAPI dependencies: app state, client, and the caller (bearer token or auth cookie) with its scopes."""
 
 import uuid
 from dataclasses import dataclass
@@ -6,9 +6,9 @@ from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security, status
-from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+from fastapi.security import APIKeyCookie, OAuth2PasswordBearer, SecurityScopes
 
-from . import scopes
+from . import scopes, web
 from .errors import InactiveUser, UnknownUser
 from .models import User
 from .services import sessions
@@ -18,6 +18,11 @@ from .tokens import InvalidToken
 
 # the OpenAPI document replaces this tokenUrl with settings.token_url (see api/openapi.py)
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes=scopes.DESCRIPTIONS, auto_error=False)
+cookie_scheme = APIKeyCookie(
+    name=web.AUTH_COOKIE,
+    auto_error=False,
+    description="Set by the login page; unsafe requests need the CSRF token",
+)
 
 
 def get_state(request: Request) -> AppState:
@@ -64,6 +69,7 @@ def get_client(request: Request, state: State) -> Client:
 
 ClientInfo = Annotated[Client, Depends(get_client)]
 BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
+CookieToken = Annotated[str | None, Depends(cookie_scheme)]
 
 
 def _invalid_token() -> HTTPException:
@@ -83,12 +89,8 @@ class Principal:
     scopes: frozenset[str]
 
 
-async def get_principal(security_scopes: SecurityScopes, token: BearerToken, state: State) -> Principal:
-    """The caller, whose access token is valid, whose session is active and who holds the scopes needed."""
-    if token is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "Not authenticated", headers={"WWW-Authenticate": "Bearer"}
-        )
+async def principal_for(token: str, state: AppState) -> Principal:
+    """The principal behind an access token: valid signature, active session, active user."""
     try:
         claims = state.codec.decode_access_token(token)
     except InvalidToken:
@@ -102,8 +104,22 @@ async def get_principal(security_scopes: SecurityScopes, token: BearerToken, sta
     except InactiveUser:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Inactive user") from None
     # an administrator demoted since the token was issued loses `admin` at once
-    held = claims.scopes & scopes.allowed(is_admin=user.is_admin)
-    if not set(security_scopes.scopes) <= held:
+    return Principal(
+        user=user, session_id=session.id, scopes=claims.scopes & scopes.allowed(is_admin=user.is_admin)
+    )
+
+
+async def get_principal(
+    security_scopes: SecurityScopes, request: Request, bearer: BearerToken, cookie: CookieToken, state: State
+) -> Principal:
+    """The caller, from the bearer token or else the auth cookie, holding every scope the route needs."""
+    token = bearer or cookie
+    if token is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "Not authenticated", headers={"WWW-Authenticate": "Bearer"}
+        )
+    principal = await principal_for(token, state)
+    if not set(security_scopes.scopes) <= principal.scopes:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "Not enough permissions",
@@ -111,7 +127,25 @@ async def get_principal(security_scopes: SecurityScopes, token: BearerToken, sta
                 "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{security_scopes.scope_str}"'
             },
         )
-    return Principal(user=user, session_id=session.id, scopes=held)
+    if bearer is None and request.method not in web.SAFE_METHODS:
+        await web.require_csrf(request, session_id=str(principal.session_id), codec=state.codec)
+    return principal
+
+
+async def get_optional_principal(
+    request: Request, bearer: BearerToken, cookie: CookieToken, state: State
+) -> Principal | None:
+    """The caller when the request carries a working token, else None (pages and logout use this)."""
+    token = bearer or cookie
+    if token is None:
+        return None
+    try:
+        principal = await principal_for(token, state)
+    except HTTPException:
+        return None
+    if bearer is None and request.method not in web.SAFE_METHODS:
+        await web.require_csrf(request, session_id=str(principal.session_id), codec=state.codec)
+    return principal
 
 
 async def get_current_user(principal: Annotated[Principal, Security(get_principal)]) -> User:
@@ -120,5 +154,6 @@ async def get_current_user(principal: Annotated[Principal, Security(get_principa
 
 
 CurrentPrincipal = Annotated[Principal, Security(get_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 CurrentUser = Annotated[User, Security(get_current_user, scopes=[scopes.PROFILE])]
 AdminUser = Annotated[User, Security(get_current_user, scopes=[scopes.ADMIN])]

@@ -1,6 +1,8 @@
 """JWT access tokens: what they claim, how they are signed and checked."""
 
+import base64
 import hashlib
+import hmac
 import secrets
 import time
 from collections.abc import Iterable
@@ -61,6 +63,15 @@ class TokenCodec:
             claims, self._key, algorithm=self._algorithm, headers={"typ": _ACCESS_TOKEN_HEADER_TYPE}
         )
         return token
+
+    def csrf_token(self, session_id: str) -> str:
+        """A session's CSRF token: an HMAC of its id (nothing to store; it ends with the session)."""
+        mac = hmac.new(self._key.encode(), f"csrf:{session_id}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+    def csrf_token_matches(self, session_id: str, candidate: str) -> bool:
+        """Whether a submitted CSRF token belongs to this session (compared in constant time)."""
+        return hmac.compare_digest(self.csrf_token(session_id), candidate)
 
     def decode_access_token(self, token: str) -> AccessClaims:
         """The claims of a valid access token; raises InvalidToken for anything else."""

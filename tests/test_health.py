@@ -1,6 +1,5 @@
 """GET /healthz: 200 while the database answers, 503 when it does not."""
 
-import shutil
 from pathlib import Path
 
 import httpx
@@ -27,8 +26,13 @@ async def test_healthz_is_503_when_the_database_is_unreachable(
                 f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
             )
         else:
+            # a file that is no database: connecting works, every query fails (a deleted folder would make
+            # aiosqlite's connect fail in its thread, which then outlives the test)
             await connections.get("default").close()
-            shutil.rmtree(Path(fresh_database_url.removeprefix("sqlite://")).parent)
+            database = Path(fresh_database_url.removeprefix("sqlite://"))
+            for leftover in database.parent.glob(f"{database.name}*"):
+                leftover.unlink()
+            database.write_bytes(b"this is not a database " * 100)
         response = await client.get("/healthz")
         assert response.status_code == 503
         assert response.json() == {"status": "unavailable", "database": "unreachable"}

@@ -1,10 +1,11 @@
 """Registration and logout."""
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
 
-from .. import audit
-from ..deps import ClientInfo, CurrentPrincipal, State
+from .. import audit, web
+from ..deps import ClientInfo, OptionalPrincipal, State
 from ..errors import EmailTaken, UsernameTaken, WeakPassword
 from ..models import User
 from ..schemas import UserCreate, UserOut
@@ -46,10 +47,33 @@ async def register(body: UserCreate, state: State) -> User:
         ) from None
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=AUTHENTICATED)
-async def logout(principal: CurrentPrincipal, client: ClientInfo) -> None:
-    """End the current session: its access and refresh tokens stop working."""
-    await sessions.revoke(principal.session_id)
-    audit.record(
-        "logout", outcome="success", ip=client.ip, user_id=principal.user.id, session_id=principal.session_id
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**AUTHENTICATED, status.HTTP_303_SEE_OTHER: {"description": "From the page's logout button"}},
+)
+async def logout(
+    request: Request, principal: OptionalPrincipal, client: ClientInfo, state: State
+) -> Response:
+    """End the current session: its access and refresh tokens stop working, and the auth cookie is cleared."""
+    browser = web.is_browser_form(request)
+    if principal is None and not browser:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "Not authenticated", headers={"WWW-Authenticate": "Bearer"}
+        )
+    if principal is not None:
+        await sessions.revoke(principal.session_id)
+        audit.record(
+            "logout",
+            outcome="success",
+            ip=client.ip,
+            user_id=principal.user.id,
+            session_id=principal.session_id,
+        )
+    response: Response = (
+        RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+        if browser
+        else Response(status_code=status.HTTP_204_NO_CONTENT)
     )
+    web.clear_auth_cookie(response, settings=state.settings)
+    return response

@@ -1,19 +1,28 @@
 """The OAuth2 token endpoint at TOKEN_URL (password and refresh grants) and RFC 7009 revocation."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from .. import audit, scopes
+from .. import audit, scopes, web
 from ..deps import ClientInfo, State
-from ..errors import InactiveUser, InvalidCredentials, InvalidRefreshToken, InvalidScope, Throttled
+from ..errors import (
+    DomainError,
+    InactiveUser,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    InvalidScope,
+    Throttled,
+)
 from ..schemas import OAuthError, TokenResponse
 from ..services import auth, sessions
 from ..services.sessions import Client
 from ..state import AppState
 from ..tokens import InvalidToken
+from . import pages
 
 # RFC 6749 section 5.1: token answers must not be cached
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -30,6 +39,7 @@ class TokenRequest(BaseModel):
     scope: str | None = None
     client_id: str | None = None
     client_secret: str | None = None
+    next: str | None = Field(default=None, description="login page only: the path to go to afterwards")
 
 
 def oauth_error(error: str, description: str) -> JSONResponse:
@@ -38,52 +48,88 @@ def oauth_error(error: str, description: str) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=status.HTTP_400_BAD_REQUEST, headers=NO_STORE)
 
 
-async def _grant(form: TokenRequest, client: Client, state: AppState) -> auth.IssuedTokens | JSONResponse:
+@dataclass
+class Refusal(Exception):
+    """Why a token request is refused, whether the answer is JSON or the login page again."""
+
+    error: str
+    description: str
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    retry_after: int | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers that go with the refusal in either form."""
+        return NO_STORE if self.retry_after is None else {**NO_STORE, "Retry-After": str(self.retry_after)}
+
+    def as_json(self) -> JSONResponse:
+        """The API client's answer: RFC 6749's error body, or FastAPI's `detail` for 429 and 403."""
+        if self.status_code == status.HTTP_400_BAD_REQUEST:
+            return oauth_error(self.error, self.description)
+        return JSONResponse({"detail": self.description}, status_code=self.status_code, headers=self.headers)
+
+
+async def _grant(form: TokenRequest, client: Client, state: AppState) -> auth.IssuedTokens:
     if form.grant_type == "refresh_token":
         if not form.refresh_token:
-            return oauth_error("invalid_request", "The refresh_token field is required")
+            raise Refusal("invalid_request", "The refresh_token field is required")
         return await auth.refresh_grant(refresh_token=form.refresh_token, scope=form.scope, state=state)
     if form.grant_type not in (None, "password"):
-        return oauth_error("unsupported_grant_type", f"Grant type {form.grant_type!r} is not supported")
+        raise Refusal("unsupported_grant_type", f"Grant type {form.grant_type!r} is not supported")
     if not form.username or form.password is None:
-        return oauth_error("invalid_request", "The username and password fields are required")
+        raise Refusal("invalid_request", "The username and password fields are required")
     return await auth.password_grant(
         username=form.username, password=form.password, scope=form.scope, client=client, state=state
     )
 
 
-def _throttled(retry_after: int) -> JSONResponse:
-    return JSONResponse(
-        {"detail": f"Too many failed login attempts; try again in {retry_after} seconds"},
-        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-        headers={**NO_STORE, "Retry-After": str(retry_after)},
-    )
+def _refusal(exc: DomainError, *, event: str, client: Client) -> Refusal:
+    """The answer to a failed grant, with its line in the audit log."""
+    if isinstance(exc, Throttled):
+        audit.record(event, outcome="throttled", ip=client.ip, retry_after=exc.retry_after)
+        message = f"Too many failed login attempts; try again in {exc.retry_after} seconds"
+        return Refusal("throttled", message, status.HTTP_429_TOO_MANY_REQUESTS, exc.retry_after)
+    if isinstance(exc, InvalidCredentials):
+        audit.record(event, outcome="failure", ip=client.ip, user_id=exc.user_id)
+        return Refusal("invalid_grant", INCORRECT_CREDENTIALS)
+    if isinstance(exc, InvalidRefreshToken):
+        audit.record(event, outcome="failure", ip=client.ip)
+        return Refusal("invalid_grant", "Invalid, expired or revoked refresh token")
+    if isinstance(exc, InactiveUser):
+        audit.record(event, outcome="inactive", ip=client.ip)
+        return Refusal("invalid_grant", "Inactive user")
+    if isinstance(exc, InvalidScope):
+        return Refusal("invalid_scope", f"Scope not allowed: {exc}")
+    raise exc
 
 
 async def issue_token(
-    form: Annotated[TokenRequest, Form()], response: Response, client: ClientInfo, state: State
-) -> TokenResponse | JSONResponse:
-    """Log in with the OAuth2 password flow, or trade a refresh token for a new pair."""
+    form: Annotated[TokenRequest, Form()],
+    request: Request,
+    response: Response,
+    client: ClientInfo,
+    state: State,
+) -> TokenResponse | Response:
+    """Log in with the OAuth2 password flow, or trade a refresh token for a new pair.
+
+    A browser's form post (the login page) gets the auth cookie and a redirect instead of JSON.
+    """
     event = "refresh" if form.grant_type == "refresh_token" else "login"
+    browser = web.is_browser_form(request)
     try:
+        if browser and not web.same_origin(request):
+            raise Refusal(
+                "invalid_request", "Log in from this site's own login page", status.HTTP_403_FORBIDDEN
+            )
         issued = await _grant(form, client, state)
-    except Throttled as exc:
-        audit.record(event, outcome="throttled", ip=client.ip, retry_after=exc.retry_after)
-        return _throttled(exc.retry_after)
-    except InvalidCredentials as exc:
-        audit.record(event, outcome="failure", ip=client.ip, user_id=exc.user_id)
-        return oauth_error("invalid_grant", INCORRECT_CREDENTIALS)
-    except InvalidRefreshToken:
-        audit.record(event, outcome="failure", ip=client.ip)
-        return oauth_error("invalid_grant", "Invalid, expired or revoked refresh token")
-    except InactiveUser:
-        audit.record(event, outcome="inactive", ip=client.ip)
-        return oauth_error("invalid_grant", "Inactive user")
-    except InvalidScope as exc:
-        return oauth_error("invalid_scope", f"Scope not allowed: {exc}")
-    if isinstance(issued, JSONResponse):
-        return issued
+    except Refusal as refusal:
+        return pages.login_refused(request, state, form, refusal) if browser else refusal.as_json()
+    except DomainError as exc:
+        failed = _refusal(exc, event=event, client=client)
+        return pages.login_refused(request, state, form, failed) if browser else failed.as_json()
     audit.record(event, outcome="success", ip=client.ip, user_id=issued.user_id, session_id=issued.session_id)
+    if browser:
+        return pages.logged_in(issued, target=form.next, settings=state.settings)
     response.headers.update(NO_STORE)
     return TokenResponse(
         access_token=issued.access_token,

@@ -35,7 +35,17 @@ async def password_grant(
         await throttle.record_failure(ip=address, username=username, limits=_limits(state))
         raise
     await throttle.record_success(ip=address, username=username)
-    granted = scopes.grant(scope, is_admin=user.is_admin)
+    return await open_session(
+        user, client=client, state=state, granted=scopes.grant(scope, is_admin=user.is_admin)
+    )
+
+
+async def open_session(
+    user: User, *, client: Client, state: AppState, granted: frozenset[str] | None = None
+) -> IssuedTokens:
+    """A new session for a user who just proved who they are (logged in, or registered from the page)."""
+    if granted is None:
+        granted = scopes.allowed(is_admin=user.is_admin)
     session, refresh_token = await sessions.start(
         user, scope=scopes.render(granted), client=client, lifetime=_refresh_lifetime(state)
     )
