@@ -4,9 +4,11 @@ The database comes from TEST_DATABASE_URL: in-memory SQLite by default, PostgreS
 (`postgres://postgres@127.0.0.1:5432/test`). Run one backend per pytest process.
 """
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -55,13 +57,15 @@ async def _empty_tables(database_url: str) -> None:
 
 
 @asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+async def serve(
+    settings: Settings, base_url: str = "http://testserver"
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The app for these settings with its lifespan entered, and an async client over it."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         await _empty_tables(settings.database_url)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield app, client
 
 
@@ -124,15 +128,21 @@ async def postgres_admin(sql: str) -> None:
         await connection.close()
 
 
+def _postgres_admin_now(sql: str) -> None:
+    # in a thread of its own: sync tests may already run an event loop in this one (Playwright does)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, postgres_admin(sql)).result()
+
+
 @pytest.fixture
-async def fresh_database_url(tmp_path: Path) -> AsyncIterator[str]:
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
     """A database of the backend under test that nothing has touched: a new file or a new PG database."""
     if not ON_POSTGRES:
         yield f"sqlite://{tmp_path}/db/fresh.sqlite3"
         return
     name = f"auth_fresh_{uuid.uuid4().hex[:12]}"
-    await postgres_admin(f'CREATE DATABASE "{name}"')
+    _postgres_admin_now(f'CREATE DATABASE "{name}"')
     try:
         yield TEST_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
-        await postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _postgres_admin_now(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
