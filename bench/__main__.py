@@ -34,6 +34,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--notes", default="", help="text for the notes column of RESULTS.md")
     parser.add_argument(
+        "--no-row", action="store_true", help="do not append a row to RESULTS.md (experiments)"
+    )
+    parser.add_argument(
         "--json", type=Path, help="where to write the JSON (default bench/results/<time>.json)"
     )
     args = parser.parse_args(argv)
@@ -102,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             measures.warm_up(rig)
         for index in range(args.rounds):
             print(f"round {index + 1}/{args.rounds} ({time.monotonic() - started:.0f} s)", flush=True)
-            numbers, round_curves = measures.run_round(rig)
+            numbers, round_curves = measures.run_round(rig, index)
             rounds.append(numbers)
             curves.append(round_curves)
     meta: dict[str, Any] = {
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     report.write_json(result, json_path)
     print(f"json: {json_path}")
     chart.draw(curves, result["meta"], json_path.with_suffix(".png"))
-    if not args.smoke:
+    if not (args.smoke or args.no_row):
         report.append_row(result, RESULTS_MD)
         print(f"row appended to {RESULTS_MD.relative_to(ROOT)}")
     return 0
