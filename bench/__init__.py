@@ -1,0 +1,1 @@
+"""The benchmark instrument for the auth service: `python -m bench [--smoke]` (see bench/README.md)."""
