@@ -14,6 +14,7 @@ from tortoise.contrib.fastapi import RegisterTortoise
 from .bootstrap import build_state
 from .config import Settings, get_settings
 from .db import create_schema, tortoise_config
+from .fastpath import MeFastPath
 from .handlers import token_aware_http_exception_handler, validation_error_handler
 from .limits import BodySizeLimit
 from .openapi import install_openapi
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MeFastPath)
     app.include_router(auth.router)
     app.include_router(token.token_router(settings.token_path))
     # /users/me before /users/{user_id}

@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=ARGON2_MIN_MEMORY_KIB, ge=ARGON2_MIN_MEMORY_KIB)
     argon2_time_cost: int = Field(default=ARGON2_MIN_TIME_COST, ge=ARGON2_MIN_TIME_COST)
     argon2_parallelism: int = Field(default=1, ge=1, le=16)
-    hash_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    # the cores this process may run on (taskset, cgroups), not the machine's: more threads than cores
+    # only make the memory-hard hashes evict each other from the cache
+    hash_concurrency: int = Field(default_factory=lambda: len(os.sched_getaffinity(0)), ge=1, le=256)
     login_max_failures: int = Field(default=5, ge=1, le=1000)
     login_max_failures_per_address: int = Field(default=100, ge=1, le=1_000_000)
     login_failure_window_seconds: int = Field(default=15 * 60, ge=1, le=24 * 3600)

@@ -6,26 +6,21 @@ from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security, status
-from fastapi.security import APIKeyCookie, OAuth2PasswordBearer, SecurityScopes
+from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 from . import scopes, web
 from .errors import InactiveUser, UnknownUser
 from .models import User
-from .services import sessions
+from .services import access
 from .services.sessions import Client
 from .state import AppState
 from .tokens import InvalidToken
 
 # the OpenAPI document replaces this tokenUrl with settings.token_url (see api/openapi.py)
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes=scopes.DESCRIPTIONS, auto_error=False)
-cookie_scheme = APIKeyCookie(
-    name=web.AUTH_COOKIE,
-    auto_error=False,
-    description="Set by the login page; unsafe requests need the CSRF token",
-)
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     """The state the app built at start-up."""
     state: AppState = request.app.state.auth
     return state
@@ -58,7 +53,7 @@ def _within(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bo
     return any(parsed in network for network in networks)
 
 
-def get_client(request: Request, state: State) -> Client:
+async def get_client(request: Request, state: State) -> Client:
     """Where the request comes from: user agent and address (proxy headers only from TRUSTED_PROXIES)."""
     peer = request.client.host if request.client else None
     return Client(
@@ -69,7 +64,6 @@ def get_client(request: Request, state: State) -> Client:
 
 ClientInfo = Annotated[Client, Depends(get_client)]
 BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
-CookieToken = Annotated[str | None, Depends(cookie_scheme)]
 
 
 def _invalid_token() -> HTTPException:
@@ -96,61 +90,58 @@ async def principal_for(token: str, state: AppState) -> Principal:
     except InvalidToken:
         raise _invalid_token() from None
     try:
-        user, session = await sessions.user_of_active_session(
-            session_id=claims.session_id, user_id=claims.user_id
-        )
+        user = await access.active_user(session_id=claims.session_id, user_id=claims.user_id)
     except UnknownUser:
         raise _invalid_token() from None
     except InactiveUser:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Inactive user") from None
     # an administrator demoted since the token was issued loses `admin` at once
     return Principal(
-        user=user, session_id=session.id, scopes=claims.scopes & scopes.allowed(is_admin=user.is_admin)
+        user=user,
+        session_id=uuid.UUID(claims.session_id),
+        scopes=claims.scopes & scopes.allowed(is_admin=user.is_admin),
     )
 
 
-async def get_principal(
-    security_scopes: SecurityScopes, request: Request, bearer: BearerToken, cookie: CookieToken, state: State
-) -> Principal:
-    """The caller, from the bearer token or else the auth cookie, holding every scope the route needs."""
-    token = bearer or cookie
+async def _caller(request: Request, bearer: str | None, *, required: tuple[str, ...] = ()) -> Principal:
+    # the bearer token, or else the login page's cookie: read here rather than through a second security
+    # scheme, as every authenticated request pays for each dependency FastAPI resolves
+    state: AppState = request.app.state.auth
+    token = bearer or request.cookies.get(web.AUTH_COOKIE)
     if token is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "Not authenticated", headers={"WWW-Authenticate": "Bearer"}
         )
     principal = await principal_for(token, state)
-    if not set(security_scopes.scopes) <= principal.scopes:
+    if not principal.scopes.issuperset(required):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "Not enough permissions",
-            headers={
-                "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{security_scopes.scope_str}"'
-            },
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(required)}"'},
         )
     if bearer is None and request.method not in web.SAFE_METHODS:
         await web.require_csrf(request, session_id=str(principal.session_id), codec=state.codec)
     return principal
 
 
-async def get_optional_principal(
-    request: Request, bearer: BearerToken, cookie: CookieToken, state: State
-) -> Principal | None:
+async def get_principal(security_scopes: SecurityScopes, request: Request, bearer: BearerToken) -> Principal:
+    """The caller, from the bearer token or else the auth cookie, holding every scope the route needs."""
+    return await _caller(request, bearer, required=tuple(security_scopes.scopes))
+
+
+async def get_current_user(security_scopes: SecurityScopes, request: Request, bearer: BearerToken) -> User:
+    """The calling user, holding every scope the route needs."""
+    return (await _caller(request, bearer, required=tuple(security_scopes.scopes))).user
+
+
+async def get_optional_principal(request: Request, bearer: BearerToken) -> Principal | None:
     """The caller when the request carries a working token, else None (pages and logout use this)."""
-    token = bearer or cookie
-    if token is None:
-        return None
     try:
-        principal = await principal_for(token, state)
-    except HTTPException:
+        return await _caller(request, bearer)
+    except HTTPException as exc:
+        if exc.status_code == status.HTTP_403_FORBIDDEN:  # a CSRF refusal stays one
+            raise
         return None
-    if bearer is None and request.method not in web.SAFE_METHODS:
-        await web.require_csrf(request, session_id=str(principal.session_id), codec=state.codec)
-    return principal
-
-
-async def get_current_user(principal: Annotated[Principal, Security(get_principal)]) -> User:
-    """The calling user."""
-    return principal.user
 
 
 CurrentPrincipal = Annotated[Principal, Security(get_principal)]

@@ -7,7 +7,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodySizeLimit:
-    """Answer 413 to a request whose body is larger than `max_bytes`, declared or streamed."""
+    """Answer 413 to a request whose body is larger than `max_bytes`, declared or streamed.
+
+    FastAPI's own `max_body_size` answers a too-large Content-Length in plain text; the contract wants
+    every error as JSON with `detail`.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app

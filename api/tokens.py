@@ -35,11 +35,16 @@ class AccessClaims:
 class TokenCodec:
     """Signs and verifies access tokens with one key and one pinned algorithm."""
 
-    def __init__(self, *, key: str, algorithm: str, issuer: str | None, audience: str | None) -> None:
+    def __init__(
+        self, *, key: str, algorithm: str, issuer: str | None, audience: str | None, cache_size: int = 4096
+    ) -> None:
         self._key = key
         self._algorithm = algorithm
         self._issuer = issuer
         self._audience = audience
+        # tokens whose signature and claims were checked already; they still expire on time
+        self._verified: dict[str, AccessClaims] = {}
+        self._cache_size = cache_size
 
     def issue_access_token(
         self, *, user_id: int, session_id: str, scopes: Iterable[str], lifetime_seconds: int
@@ -75,6 +80,18 @@ class TokenCodec:
 
     def decode_access_token(self, token: str) -> AccessClaims:
         """The claims of a valid access token; raises InvalidToken for anything else."""
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            if len(self._verified) >= self._cache_size:
+                del self._verified[next(iter(self._verified))]  # the oldest entry
+            self._verified[token] = claims
+        elif claims.expires_at <= time.time():
+            del self._verified[token]
+            raise InvalidToken("expired")
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         # jose also refuses a token that names an audience when none is configured here
         options = {"require_iss": self._issuer is not None, "require_aud": self._audience is not None}
         try:

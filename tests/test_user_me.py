@@ -3,13 +3,15 @@
 import base64
 import json
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from jose import jwt
+from tortoise.timezone import now
 
-from api.models import User
+from api.models import Session, User
 from api.tokens import TokenCodec
 
 from .conftest import SECRET, bearer, login, make_settings, register, serve, token_for
@@ -128,3 +130,21 @@ async def test_token_naming_an_audience_is_refused_when_none_is_configured(clien
     genuine = await token_for(client, "alice")
     foreign = TokenCodec(key=SECRET, algorithm="HS256", issuer=None, audience="someone-else")
     await assert_invalid_token(client, reissue(foreign, genuine))
+
+
+async def test_fast_path_answers_exactly_like_the_ordinary_route(client: httpx.AsyncClient) -> None:
+    token = await token_for(client, "alice")
+    fast = await client.get("/user/me", headers=bearer(token))
+    # PATCH with no changes goes through FastAPI's routing and response model
+    ordinary = await client.patch("/user/me", json={}, headers=bearer(token))
+    assert fast.status_code == ordinary.status_code == 200
+    assert fast.json() == ordinary.json()
+    assert fast.headers["content-type"] == ordinary.headers["content-type"] == "application/json"
+
+
+async def test_use_of_a_session_is_recorded_to_the_minute(client: httpx.AsyncClient) -> None:
+    token = await token_for(client, "alice")
+    stale = now() - timedelta(minutes=5)
+    await Session.all().update(last_used_at=stale)
+    assert (await client.get("/user/me", headers=bearer(token))).status_code == 200
+    assert (await Session.get()).last_used_at > stale + timedelta(minutes=4)

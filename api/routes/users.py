@@ -2,7 +2,7 @@
 
 import uuid
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from .. import audit
@@ -18,9 +18,10 @@ router = APIRouter(tags=["me"], responses=AUTHENTICATED)
 
 @router.get("/user/me", response_model=UserOut)
 @router.get("/users/me", response_model=UserOut, summary="Read Me (alias)")
-async def read_me(user: CurrentUser) -> User:
+async def read_me(user: CurrentUser) -> Response:
     """Your own account."""
-    return user
+    # serialised once, by pydantic's own JSON encoder: FastAPI would validate the model a second time
+    return Response(UserOut.model_validate(user).model_dump_json(), media_type="application/json")
 
 
 @router.patch(

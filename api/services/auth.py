@@ -28,13 +28,14 @@ async def password_grant(
 ) -> IssuedTokens:
     """Log in with a username and password (RFC 6749 section 4.3): a new session, unless throttled."""
     address = client.ip or "unknown"
-    await throttle.check(ip=address, username=username)
+    counted = await throttle.check(ip=address, username=username)
     try:
         user = await users.authenticate(username=username, password=password, hasher=state.hasher)
     except InvalidCredentials:
         await throttle.record_failure(ip=address, username=username, limits=_limits(state))
         raise
-    await throttle.record_success(ip=address, username=username)
+    if counted:
+        await throttle.record_success(ip=address, username=username)
     return await open_session(
         user, client=client, state=state, granted=scopes.grant(scope, is_admin=user.is_admin)
     )

@@ -8,13 +8,11 @@ from datetime import datetime, timedelta
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
-from ..errors import InactiveUser, InvalidRefreshToken, SessionNotFound, UnknownUser
+from ..errors import InactiveUser, InvalidRefreshToken, SessionNotFound
 from ..models import USER_AGENT_MAX_LENGTH, RefreshToken, Session, User
 from ..tokens import new_refresh_token, refresh_token_digest
 from . import throttle
 
-# last_used_at is refreshed at most this often, so authenticated requests rarely write
-_LAST_USED_RESOLUTION = timedelta(minutes=1)
 _CLEANUP_INTERVAL_SECONDS = 600.0
 _next_cleanup = 0.0
 
@@ -96,25 +94,6 @@ async def revoke_refresh_token(refresh_token: str) -> str | None:
     session_id = str(stored.session_id)  # type: ignore[attr-defined]
     await revoke(session_id)
     return session_id
-
-
-async def user_of_active_session(*, session_id: str, user_id: int) -> tuple[User, Session]:
-    """The active user behind an access token, in one query; its session must not be revoked."""
-    try:
-        session_uuid = uuid.UUID(session_id)
-    except ValueError:
-        raise UnknownUser from None
-    session = await Session.get_or_none(id=session_uuid, user_id=user_id, revoked_at=None).select_related(
-        "user"
-    )
-    if session is None:
-        raise UnknownUser
-    if session.user.disabled:
-        raise InactiveUser
-    moment = now()
-    if moment - session.last_used_at > _LAST_USED_RESOLUTION:
-        await Session.filter(id=session.id).update(last_used_at=moment)
-    return session.user, session
 
 
 async def active(user_id: int) -> list[Session]:

@@ -46,15 +46,18 @@ def address_key(ip: str) -> str:
     return _key("address", ip)
 
 
-async def check(*, ip: str, username: str) -> None:
-    """Raise Throttled, with the seconds to wait, while either counter blocks this attempt."""
+async def check(*, ip: str, username: str) -> bool:
+    """Raise Throttled, with the seconds to wait, while either counter blocks this attempt.
+
+    Returns whether the pair has a counter at all, so that a success only clears one that exists.
+    """
     moment = now()
-    keys = [pair_key(ip=ip, username=username), address_key(ip)]
-    blocked = (
-        await LoginThrottle.filter(key__in=keys, blocked_until__gt=moment).order_by("-blocked_until").first()
-    )
-    if blocked is not None and blocked.blocked_until is not None:
-        raise Throttled(max(1, math.ceil((blocked.blocked_until - moment).total_seconds())))
+    pair = pair_key(ip=ip, username=username)
+    counters = await LoginThrottle.filter(key__in=[pair, address_key(ip)])
+    waits = [c.blocked_until for c in counters if c.blocked_until is not None and c.blocked_until > moment]
+    if waits:
+        raise Throttled(max(1, math.ceil((max(waits) - moment).total_seconds())))
+    return any(counter.key == pair for counter in counters)
 
 
 async def record_failure(*, ip: str, username: str, limits: Limits) -> None:
