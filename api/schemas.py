@@ -17,6 +17,8 @@ def _printable(value: str | None) -> str | None:
     return value
 
 
+# e-mail addresses are kept lower-cased, so that uniqueness ignores case
+Email = Annotated[EmailStr, AfterValidator(str.lower)]
 # a name as people write it: any text, but no NUL, newline or other control character
 FullName = Annotated[str | None, Field(default=None, max_length=200), AfterValidator(_printable)]
 
@@ -26,7 +28,7 @@ class UserCreate(BaseModel):
 
     username: str = Field(examples=["alice"], description="3 to 150 letters, digits and @ . + - _")
     password: str = Field(max_length=MAX_PASSWORD_LENGTH, examples=["correct horse battery staple"])
-    email: EmailStr | None = None
+    email: Email | None = None
     full_name: FullName = None
 
     @field_validator("username")
@@ -37,22 +39,12 @@ class UserCreate(BaseModel):
             raise ValueError(problem)
         return normalized
 
-    @field_validator("email")
-    @classmethod
-    def _email_lower_case(cls, value: str | None) -> str | None:
-        return value.lower() if value is not None else None
-
 
 class ProfileUpdate(BaseModel):
     """Changes to your own profile; fields left out stay as they are."""
 
-    email: EmailStr | None = None
+    email: Email | None = None
     full_name: FullName = None
-
-    @field_validator("email")
-    @classmethod
-    def _email_lower_case(cls, value: str | None) -> str | None:
-        return value.lower() if value is not None else None
 
 
 class PasswordChange(BaseModel):
@@ -106,13 +98,8 @@ class AdminUserUpdate(BaseModel):
 
     disabled: bool | None = None
     is_admin: bool | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     full_name: FullName = None
-
-    @field_validator("email")
-    @classmethod
-    def _email_lower_case(cls, value: str | None) -> str | None:
-        return value.lower() if value is not None else None
 
 
 class TokenResponse(BaseModel):

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from .conftest import PASSWORD
-from .test_workers import _free_port, _start, _stop, _wait_until_healthy
+from .live import running_service
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -43,18 +42,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def server(tmp_path: Path, fresh_database_url: str) -> Iterator[str]:
     """`python run.py` on a fresh database, with the default (Secure) cookie; its base URL on localhost."""
-    port = _free_port()
-    process = _start(
-        [sys.executable, str(ROOT / "run.py"), "--port", str(port)],
-        cwd=tmp_path,
-        database_url=fresh_database_url,
-    )
-    base_url = f"http://localhost:{port}"
-    try:
-        _wait_until_healthy(f"http://127.0.0.1:{port}", process)
-        yield base_url
-    finally:
-        _stop(process)
+    with running_service(tmp_path, fresh_database_url) as service:
+        # Chromium treats http://localhost as a secure context, so the Secure cookie works there
+        yield service.url.replace("127.0.0.1", "localhost")
 
 
 @pytest.fixture

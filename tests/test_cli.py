@@ -11,32 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PASSWORD, SECRET, bearer, login, make_settings, serve
-
-RUN_PY = str(Path(__file__).resolve().parent.parent / "run.py")
-
-
-def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DATA_DIR": str(tmp_path / "data"),
-        "SECRET_KEY": SECRET,
-    }
-
-
-def create_admin(
-    tmp_path: Path, database_url: str, username: str, stdin: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, RUN_PY, "create-admin", username],
-        input=stdin,
-        env=environment(tmp_path, database_url),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from .conftest import PASSWORD, bearer, login, make_settings, serve
+from .live import RUN_PY, create_admin, environment
 
 
 def test_help_lists_the_commands() -> None:

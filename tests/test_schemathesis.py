@@ -1,16 +1,14 @@
 """Schemathesis against our own OpenAPI over real HTTP: no server error, no answer off the schema."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 
-from .conftest import PASSWORD, SECRET
-from .test_workers import _free_port, _start, _stop, _wait_until_healthy
+from .conftest import PASSWORD
+from .live import create_admin, running_service
 
-ROOT = Path(__file__).resolve().parent.parent
 CHECKS = ",".join(
     [
         "not_a_server_error",
@@ -23,64 +21,48 @@ CHECKS = ",".join(
 )
 
 
+def _fuzz(base_url: str, token: str, cwd: Path) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "st"),
+            "run",
+            f"{base_url}/openapi.json",
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--checks",
+            CHECKS,
+            # logging out would revoke the token the rest of the run relies on; tests cover it
+            "--exclude-path",
+            "/logout",
+            "--max-examples",
+            "25",
+            "--seed",
+            "20261122",
+            "--workers",
+            "1",
+            "--generation-database",
+            "none",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--no-color",
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 def test_fuzzing_the_openapi_finds_no_server_error_and_no_schema_violation(
     tmp_path: Path, fresh_database_url: str
 ) -> None:
-    port = _free_port()
-    server = _start(
-        [sys.executable, str(ROOT / "run.py"), "--port", str(port)],
-        cwd=tmp_path,
-        database_url=fresh_database_url,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(base_url, server)
-        env = {**os.environ, "DATABASE_URL": fresh_database_url, "DATA_DIR": str(tmp_path / "data")}
-        env.pop("SECRET_KEY", None)
-        created = subprocess.run(
-            [sys.executable, str(ROOT / "run.py"), "create-admin", "root"],
-            input=PASSWORD + "\n",
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    with running_service(tmp_path, fresh_database_url) as service:
+        created = create_admin(tmp_path, fresh_database_url, "root", PASSWORD + "\n")
         assert created.returncode == 0, created.stderr
-        token = httpx.post(f"{base_url}/token", data={"username": "root", "password": PASSWORD}).json()[
-            "access_token"
-        ]
-        fuzz = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "st"),
-                "run",
-                f"{base_url}/openapi.json",
-                "--header",
-                f"Authorization: Bearer {token}",
-                "--checks",
-                CHECKS,
-                # logging out would revoke the token the rest of the run relies on; tests cover it
-                "--exclude-path",
-                "/logout",
-                "--max-examples",
-                "25",
-                "--seed",
-                "20261122",
-                "--workers",
-                "1",
-                "--generation-database",
-                "none",
-                "--phases",
-                "examples,coverage,fuzzing",
-                "--no-color",
-            ],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-    finally:
-        log = _stop(server)
+        login = httpx.post(f"{service.url}/token", data={"username": "root", "password": PASSWORD})
+        fuzz = _fuzz(service.url, login.json()["access_token"], tmp_path)
     assert fuzz.returncode == 0, fuzz.stdout[-6000:]
+    log = service.output
     assert "Traceback" not in log, log[-4000:]
-    assert SECRET not in log and PASSWORD not in log
+    signing_key = (tmp_path / "data" / "secret.key").read_text().strip()
+    assert signing_key not in log and PASSWORD not in log

@@ -2,12 +2,8 @@
 
 import asyncio
 import multiprocessing
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,55 +15,7 @@ from api.bootstrap import prepare_database
 from api.config import Settings
 
 from .conftest import PASSWORD, SECRET
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _start(command: list[str], *, cwd: Path, database_url: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(cwd / "data")}
-    env.pop("SECRET_KEY", None)
-    return subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def _wait_until_healthy(base_url: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    output = _stop(process)
-    pytest.fail(f"the server never became healthy:\n{output}")
-
-
-def _stop(process: subprocess.Popen[str]) -> str:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        output, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-    return output
+from .live import RUN_PY, running_service
 
 
 def _exercise(base_url: str) -> None:
@@ -85,7 +33,7 @@ def _exercise(base_url: str) -> None:
     "launcher",
     [
         pytest.param(
-            lambda port: [sys.executable, str(ROOT / "run.py"), "--workers", "3", "--port", str(port)],
+            lambda port: [sys.executable, RUN_PY, "--workers", "3", "--port", str(port)],
             id="run.py",
         ),
         # plain uvicorn skips run.py's one-time preparation: the workers themselves must not race
@@ -96,19 +44,12 @@ def _exercise(base_url: str) -> None:
     ],
 )
 def test_three_workers_start_together_on_an_empty_database(
-    tmp_path: Path, fresh_database_url: str, launcher: object
+    tmp_path: Path, fresh_database_url: str, launcher: Callable[[int], list[str]]
 ) -> None:
-    port = _free_port()
-    command = launcher(port)  # type: ignore[operator]
-    process = _start(command, cwd=tmp_path, database_url=fresh_database_url)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(base_url, process)
-        _exercise(base_url)
-    finally:
-        output = _stop(process)
-    assert "Traceback" not in output, output
-    assert "ERROR" not in output, output
+    with running_service(tmp_path, fresh_database_url, command=launcher) as service:
+        _exercise(service.url)
+    assert "Traceback" not in service.output, service.output
+    assert "ERROR" not in service.output, service.output
     assert (tmp_path / "data" / "secret.key").exists()
 
 

@@ -32,7 +32,7 @@ async def read_me(user: CurrentUser) -> Response:
 async def update_me(body: ProfileUpdate, user: CurrentUser) -> User:
     """Change your e-mail address or full name (send null to clear one)."""
     try:
-        return await users.update_profile(user, changes=body.model_dump(exclude_unset=True))
+        return await users.update_fields(user, changes=body.model_dump(exclude_unset=True))
     except EmailTaken:
         raise HTTPException(status.HTTP_409_CONFLICT, "Email already registered") from None
 

@@ -2,12 +2,11 @@
 
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from ..errors import EmailTaken, LastAdmin, UserNotFound
+from ..errors import LastAdmin, UserNotFound
 from ..models import User
-from . import sessions
+from . import sessions, users
 
 
 async def page(*, limit: int, offset: int) -> tuple[list[User], int]:
@@ -29,15 +28,7 @@ async def update(user_id: int, *, changes: dict[str, Any]) -> User:
         user = await get(user_id)
         if changes.get("disabled") is True or changes.get("is_admin") is False:
             await _keep_an_admin(except_user=user)
-        email = changes.get("email")
-        if email is not None and email != user.email and await User.filter(email=email).exists():
-            raise EmailTaken
-        for field, value in changes.items():
-            setattr(user, field, value)
-        try:
-            await user.save(update_fields=list(changes))
-        except IntegrityError:
-            raise EmailTaken from None
+        await users.update_fields(user, changes=changes)
         if user.disabled:
             await sessions.revoke_all(user.id)
     return user

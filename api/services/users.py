@@ -1,5 +1,7 @@
 """Accounts: registration, password login, and the user behind a token."""
 
+from typing import Any
+
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -67,14 +69,10 @@ async def authenticate(*, username: str, password: str, hasher: PasswordHasher) 
     return user
 
 
-async def update_profile(user: User, *, changes: dict[str, str | None]) -> User:
-    """Change the e-mail address and/or full name; EmailTaken when another account has the address."""
-    email = changes.get("email", user.email)
-    if (
-        email is not None
-        and email != user.email
-        and await User.filter(email=email).exclude(id=user.id).exists()
-    ):
+async def update_fields(user: User, *, changes: dict[str, Any]) -> User:
+    """Change some fields of an account; EmailTaken when another account has the new address."""
+    email = changes.get("email")
+    if email is not None and email != user.email and await User.filter(email=email).exists():
         raise EmailTaken
     for field, value in changes.items():
         setattr(user, field, value)
