@@ -5,7 +5,7 @@ from tortoise import Tortoise
 from .config import Settings
 from .db import create_schema, sqlite_folder, tortoise_config
 from .keys import resolve_secret_key
-from .passwords import PasswordHasher, build_context
+from .passwords import PasswordHasher, build_context, common_passwords
 from .state import AppState
 from .tokens import TokenCodec
 
@@ -41,4 +41,5 @@ def build_state(settings: Settings) -> AppState:
         parallelism=settings.argon2_parallelism,
     )
     hasher = PasswordHasher(context, max_concurrency=settings.hash_concurrency)
+    common_passwords()  # loaded now, not by the first registration on the event loop
     return AppState(settings=settings, hasher=hasher, codec=codec)
