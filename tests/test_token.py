@@ -7,7 +7,6 @@ from pathlib import Path
 import httpx
 import pytest
 from jose import jwt
-from passlib.hash import bcrypt
 
 from api.models import User
 
@@ -166,24 +165,6 @@ async def test_megabyte_password_at_login_is_413_before_any_hashing(client: http
     response = await login(client, "alice", "p" * 1_000_000)
     assert response.status_code == 413
     assert response.json() == {"detail": "Request body too large"}
-
-
-async def test_bcrypt_hash_verifies_and_is_rehashed_to_argon2id(client: httpx.AsyncClient) -> None:
-    await User.create(username="legacy", username_key="legacy", password_hash=bcrypt.hash(PASSWORD))
-    assert (await login(client, "legacy", "wrong-password")).status_code == 400
-    assert (await User.get(username_key="legacy")).password_hash.startswith("$2b$")
-    assert (await login(client, "legacy")).status_code == 200
-    assert (await User.get(username_key="legacy")).password_hash.startswith("$argon2id$")
-    assert (await login(client, "legacy")).status_code == 200
-
-
-async def test_legacy_bcrypt_hash_of_a_long_password_still_verifies(client: httpx.AsyncClient) -> None:
-    long_password = "correct horse battery staple " * 4
-    # older bcrypt silently hashed only the first 72 bytes of the password
-    legacy = bcrypt.hash(long_password.encode()[:72])
-    await User.create(username="legacy", username_key="legacy", password_hash=legacy)
-    assert (await login(client, "legacy", long_password)).status_code == 200
-    assert (await User.get(username_key="legacy")).password_hash.startswith("$argon2id$")
 
 
 async def test_token_url_setting_moves_the_endpoint(tmp_path: Path) -> None:
