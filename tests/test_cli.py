@@ -9,10 +9,11 @@ import time
 import warnings
 from pathlib import Path
 
+import httpx
 import pytest
 
 from .conftest import PASSWORD, bearer, login, make_settings, serve
-from .live import RUN_PY, create_admin, environment
+from .live import RUN_PY, create_admin, environment, running_service
 
 
 def test_help_lists_the_commands() -> None:
@@ -122,3 +123,15 @@ def test_create_admin_on_a_terminal_refuses_two_different_passwords(
     code, output = _create_admin_on_a_terminal(tmp_path, fresh_database_url, PASSWORD, PASSWORD + "x")
     assert code == 1
     assert b"The two passwords differ" in output
+
+
+@pytest.mark.parametrize(("flags", "logged"), [([], True), (["--no-access-log"], False)])
+def test_access_log_is_on_unless_turned_off(
+    tmp_path: Path, fresh_database_url: str, flags: list[str], logged: bool
+) -> None:
+    def command(port: int) -> list[str]:
+        return [sys.executable, RUN_PY, "--port", str(port), *flags]
+
+    with running_service(tmp_path, fresh_database_url, command=command) as service:
+        assert httpx.get(f"{service.url}/healthz").status_code == 200
+    assert ('"GET /healthz HTTP/1.1" 200' in service.output) is logged
