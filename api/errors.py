@@ -5,6 +5,10 @@ class DomainError(Exception):
     """Base of every error the services raise on purpose."""
 
 
+class RegistrationClosed(DomainError):
+    """Self-registration is switched off (REGISTRATION_OPEN=false)."""
+
+
 class UsernameTaken(DomainError):
     """Another account has this username (compared case-insensitively)."""
 

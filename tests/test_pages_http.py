@@ -141,3 +141,12 @@ async def test_registration_page_shows_errors_and_keeps_the_username(
     assert message in response.text
     assert f'value="{form["username"]}"' in response.text
     assert form["password"] not in response.text
+
+
+async def test_registration_page_is_refused_while_registration_is_closed(tmp_path: Path) -> None:
+    async with browser_client(make_settings(tmp_path, registration_open=False)) as closed:
+        form = {"username": "alice", "password": PASSWORD}
+        response = await closed.post("/register/form", data=form, headers=BROWSER)
+        assert response.status_code == 403
+        assert "Registration is closed" in response.text
+        assert (await closed.get("/user/me")).status_code == 401

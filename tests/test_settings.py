@@ -1,15 +1,19 @@
 """Settings: the signing key, the token URL and the limits the contract sets."""
 
 import stat
+from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from jose import jwt
 from pydantic import SecretStr, ValidationError
 
 from api.config import Settings
 from api.keys import resolve_secret_key
+from api.models import Session
 
-from .conftest import bearer, make_settings, serve, token_for
+from .conftest import PASSWORD, bearer, make_settings, register, serve, token_for
 
 
 def test_missing_secret_key_is_generated_once_with_mode_0600(tmp_path: Path) -> None:
@@ -72,8 +76,31 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("TOKEN_URL", "shild")
     monkeypatch.setenv("ACCESS_TOKEN_EXPIRE_MINUTES", "5")
     monkeypatch.setenv("REGISTRATION_OPEN", "false")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
     settings = Settings(_env_file=None)
     assert (settings.token_url, settings.access_token_expire_minutes) == ("shild", 5)
     assert settings.registration_open is False
     assert settings.database_url == "sqlite://data/auth.sqlite3"
-    assert settings.secret_key is None or len(settings.secret_key.get_secret_value()) >= 32
+    # no hard-coded default key: an unset SECRET_KEY means a generated one (see above)
+    assert settings.secret_key is None
+
+
+async def test_token_lifetimes_follow_the_settings(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, access_token_expire_minutes=5, refresh_token_expire_days=2)
+    async with serve(settings) as (_, client):
+        body = (await token_for_response(client)).json()
+        assert body["expires_in"] == 300
+        claims = jwt.get_unverified_claims(body["access_token"])
+        assert claims["exp"] - claims["iat"] == 300
+        session = await Session.get()
+        assert (
+            timedelta(days=2) - timedelta(minutes=1)
+            < session.expires_at - session.created_at
+            <= timedelta(days=2)
+        )
+
+
+async def token_for_response(client: httpx.AsyncClient) -> httpx.Response:
+    assert (await register(client, "alice")).status_code == 201
+    return await client.post("/token", data={"username": "alice", "password": PASSWORD})

@@ -6,7 +6,7 @@ from fastapi.responses import RedirectResponse
 
 from .. import audit, web
 from ..deps import ClientInfo, OptionalPrincipal, State
-from ..errors import EmailTaken, UsernameTaken, WeakPassword
+from ..errors import EmailTaken, RegistrationClosed, UsernameTaken, WeakPassword
 from ..models import User
 from ..schemas import UserCreate, UserOut
 from ..services import sessions, users
@@ -26,17 +26,10 @@ router = APIRouter(tags=["auth"])
 )
 async def register(body: UserCreate, state: State) -> User:
     """Create an account."""
-    if not state.settings.registration_open:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Registration is closed")
     try:
-        return await users.register(
-            username=body.username,
-            password=body.password,
-            email=body.email,
-            full_name=body.full_name,
-            hasher=state.hasher,
-            min_password_length=state.settings.password_min_length,
-        )
+        return await users.self_register(body, state=state)
+    except RegistrationClosed:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Registration is closed") from None
     except UsernameTaken:
         raise HTTPException(status.HTTP_409_CONFLICT, "Username already registered") from None
     except EmailTaken:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from .. import web
 from ..config import Settings
 from ..deps import ClientInfo, OptionalPrincipal, Principal, State
-from ..errors import EmailTaken, UsernameTaken, WeakPassword
+from ..errors import EmailTaken, RegistrationClosed, UsernameTaken, WeakPassword
 from ..schemas import UserCreate
 from ..services import auth, users
 from ..state import AppState
@@ -141,8 +141,6 @@ async def register_from_page(
 
     if not web.same_origin(request):
         return again(["Register from this site's own page."], status.HTTP_403_FORBIDDEN)
-    if not state.settings.registration_open:
-        return again(["Registration is closed."], status.HTTP_403_FORBIDDEN)
     try:
         data = UserCreate(
             username=form.username,
@@ -150,14 +148,9 @@ async def register_from_page(
             email=form.email or None,
             full_name=form.full_name or None,
         )
-        user = await users.register(
-            username=data.username,
-            password=data.password,
-            email=data.email,
-            full_name=data.full_name,
-            hasher=state.hasher,
-            min_password_length=state.settings.password_min_length,
-        )
+        user = await users.self_register(data, state=state)
+    except RegistrationClosed:
+        return again(["Registration is closed."], status.HTTP_403_FORBIDDEN)
     except ValidationError as exc:
         messages = [
             f"{'/'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()

@@ -1,4 +1,4 @@
-"""Accounts: registration, password login, and the user behind a token."""
+"""Accounts: registration, password login, profile and password changes, deletion."""
 
 from typing import Any
 
@@ -6,10 +6,33 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from .. import usernames
-from ..errors import EmailTaken, InactiveUser, InvalidCredentials, UsernameTaken, WeakPassword
+from ..errors import (
+    EmailTaken,
+    InactiveUser,
+    InvalidCredentials,
+    RegistrationClosed,
+    UsernameTaken,
+    WeakPassword,
+)
 from ..models import User
 from ..passwords import MAX_PASSWORD_LENGTH, PasswordHasher, policy_problem
+from ..schemas import UserCreate
+from ..state import AppState
 from . import sessions
+
+
+async def self_register(data: UserCreate, *, state: AppState) -> User:
+    """Registration by the user themself, from the API or the page: refused while registration is closed."""
+    if not state.settings.registration_open:
+        raise RegistrationClosed
+    return await register(
+        username=data.username,
+        password=data.password,
+        email=data.email,
+        full_name=data.full_name,
+        hasher=state.hasher,
+        min_password_length=state.settings.password_min_length,
+    )
 
 
 async def register(
