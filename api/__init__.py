@@ -11,9 +11,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from tortoise.contrib.fastapi import RegisterTortoise
 
-from .bootstrap import build_state
+from .bootstrap import build_state, prepare_schema
 from .config import Settings, get_settings
-from .db import create_schema, tortoise_config
+from .db import tortoise_config
 from .fastpath import MeFastPath
 from .handlers import token_aware_http_exception_handler, validation_error_handler
 from .limits import BodySizeLimit
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             await state.hasher.warm_up()
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-                await create_schema()
+                await prepare_schema(settings)
                 yield
         finally:
             state.hasher.close()

@@ -2,8 +2,9 @@
 
 from tortoise import Tortoise
 
+from . import schema
 from .config import Settings
-from .db import create_schema, sqlite_folder, tortoise_config
+from .db import sqlite_folder, tortoise_config
 from .keys import resolve_secret_key
 from .passwords import PasswordHasher, build_context, common_passwords
 from .state import AppState
@@ -17,14 +18,22 @@ def ensure_storage(settings: Settings) -> str:
     return resolve_secret_key(settings)
 
 
-async def prepare_database(settings: Settings) -> None:
-    """Create the storage and the tables, so that workers started afterwards find them ready."""
+async def prepare_database(settings: Settings) -> list[str]:
+    """Create the storage and bring the schema up to date (per AUTO_MIGRATE); the migrations applied."""
     ensure_storage(settings)
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:
-        await create_schema()
+        return await prepare_schema(settings)
     finally:
         await Tortoise.close_connections()
+
+
+async def prepare_schema(settings: Settings) -> list[str]:
+    """Apply pending migrations (AUTO_MIGRATE=true) or refuse while any is pending; the ones applied."""
+    if settings.auto_migrate:
+        return await schema.upgrade()
+    await schema.require_current()
+    return []
 
 
 def build_state(settings: Settings) -> AppState:

@@ -1,4 +1,4 @@
-"""The command line behind `python run.py`: serve (the default) and create-admin."""
+"""The command line behind `python run.py`: serve (the default), migrate and create-admin."""
 
 import argparse
 import asyncio
@@ -11,8 +11,8 @@ from typing import Any
 import uvicorn
 from tortoise import Tortoise
 
-from . import usernames
-from .bootstrap import build_state, prepare_database
+from . import schema, usernames
+from .bootstrap import build_state, ensure_storage, prepare_database
 from .config import Settings, get_settings
 from .db import tortoise_config
 from .errors import WeakPassword
@@ -28,8 +28,13 @@ def _log_config() -> dict[str, Any]:
 
 def serve(args: argparse.Namespace) -> int:
     """Prepare the database once, then serve with the requested number of workers."""
-    # the tables exist before any worker starts, so N workers on an empty database never race
-    asyncio.run(prepare_database(get_settings()))
+    # the schema is current before any worker starts, so N workers on an empty database never race
+    try:
+        for name in asyncio.run(prepare_database(get_settings())):
+            print(f"applied migration {name}")
+    except schema.SchemaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     uvicorn.run(
         "api:app",
         host=args.host,
@@ -42,6 +47,33 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+async def _migrate(settings: Settings, *, check: bool) -> int:
+    ensure_storage(settings)
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        if check:
+            names = await schema.pending()
+            for name in names:
+                print(f"pending: {name}")
+            print("the schema is behind" if names else "the schema is up to date")
+            return 1 if names else 0
+        names = await schema.upgrade()
+        for name in names:
+            print(f"applied migration {name}")
+        print("the schema is up to date")
+        return 0
+    finally:
+        await Tortoise.close_connections()
+
+
+def _migrate_command(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_migrate(get_settings(), check=args.check))
+    except schema.SchemaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 def read_password() -> str:
@@ -96,7 +128,7 @@ async def create_admin(settings: Settings, username: str, password_reader: Calla
 def _create_admin_command(args: argparse.Namespace) -> int:
     try:
         print(asyncio.run(create_admin(get_settings(), args.username, read_password)))
-    except CommandError as exc:
+    except (CommandError, schema.SchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -136,6 +168,15 @@ def parser() -> argparse.ArgumentParser:
     serve_command = commands.add_parser("serve", help="serve the API (the default)")
     _add_serve_options(serve_command, with_defaults=False)
     serve_command.set_defaults(command=serve)
+    migrate = commands.add_parser(
+        "migrate",
+        help="apply pending schema migrations",
+        description="Apply pending migrations (a 0.1.0 database is adopted first); idempotent.",
+    )
+    migrate.add_argument(
+        "--check", action="store_true", help="apply nothing; exit 1 when any migration is pending"
+    )
+    migrate.set_defaults(command=_migrate_command)
     create = commands.add_parser(
         "create-admin",
         help="create an admin, or promote an existing user",

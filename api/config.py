@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = "sqlite://data/auth.sqlite3"
+    auto_migrate: bool = True
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = None
     token_url: str = "token"

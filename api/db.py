@@ -1,17 +1,15 @@
-"""The Tortoise configuration built from settings, schema creation, and the database health check."""
+"""The Tortoise configuration built from settings, and the database health check."""
 
 import asyncio
 from pathlib import Path
 from typing import Any
 
-from tortoise import BaseDBAsyncClient, connections
+from tortoise import connections
 from tortoise.backends.base.config_generator import expand_db_url
-from tortoise.utils import get_schema_sql
 
 MODELS = ["api.models"]
+MIGRATIONS = "api.migrations"
 _SQLITE_ENGINE = "tortoise.backends.sqlite"
-# any constant works; it names the lock that serialises schema creation across workers
-_SCHEMA_LOCK_ID = 0x61757468
 _HEALTH_TIMEOUT_SECONDS = 2.0
 
 
@@ -25,7 +23,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         connection["credentials"].setdefault("synchronous", "NORMAL")
     return {
         "connections": {"default": connection},
-        "apps": {"models": {"models": MODELS, "default_connection": "default"}},
+        "apps": {"models": {"models": MODELS, "migrations": MIGRATIONS, "default_connection": "default"}},
         "use_tz": True,
         "timezone": "UTC",
     }
@@ -42,22 +40,6 @@ def sqlite_folder(database_url: str) -> Path | None:
     return Path(file_path).parent
 
 
-async def create_schema() -> None:
-    """Create the missing tables; on PostgreSQL under an advisory lock, so workers never race."""
-    client: BaseDBAsyncClient = connections.get("default")
-    schema = get_schema_sql(client, safe=True)
-    if client.capabilities.dialect != "postgres":
-        await client.execute_script(schema)
-        return
-    # two workers running CREATE TABLE IF NOT EXISTS at once collide on pg_type/pg_class unique keys
-    async with client.acquire_connection() as connection:
-        await connection.execute("SELECT pg_advisory_lock($1)", _SCHEMA_LOCK_ID)
-        try:
-            await connection.execute(schema)
-        finally:
-            await connection.execute("SELECT pg_advisory_unlock($1)", _SCHEMA_LOCK_ID)
-
-
 async def database_is_reachable() -> bool:
     """Whether the database answers a trivial query within a short time."""
     try:
@@ -66,3 +48,12 @@ async def database_is_reachable() -> bool:
     except Exception:  # any failure at all means "not reachable" to a health check
         return False
     return True
+
+
+def __getattr__(name: str) -> Any:
+    # `tortoise makemigrations` reads `api.db.TORTOISE_ORM` (pyproject's [tool.tortoise]): built when asked
+    if name == "TORTOISE_ORM":
+        from .config import get_settings
+
+        return tortoise_config(get_settings().database_url)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,8 @@
-"""Tortoise models: what the database holds."""
+"""Tortoise models: what the database holds.
+
+Every change here needs a migration (`tortoise makemigrations`, see the README). Docstrings become table
+comments in the migrations, and Tortoise's SQLite migrations split statements at each semicolon: none in them.
+"""
 
 from tortoise import fields
 from tortoise.models import Model
@@ -29,7 +33,7 @@ class User(Model):
 
 
 class Session(Model):
-    """One login and the refresh tokens rotated from it (the token family); revoking it ends them all."""
+    """One login and the refresh tokens rotated from it (the token family): revoking it ends them all."""
 
     id = fields.UUIDField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
@@ -48,7 +52,7 @@ class Session(Model):
 
 
 class RefreshToken(Model):
-    """A refresh token, known only by its SHA-256; `used_at` is set when it is rotated."""
+    """A refresh token, known only by its SHA-256, `used_at` set when it is rotated."""
 
     token_hash = fields.CharField(max_length=64, primary_key=True)
     session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(

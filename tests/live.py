@@ -93,16 +93,23 @@ def _wait_until_healthy(service: Service, process: "subprocess.Popen[bytes]") ->
     pytest.fail(f"the server never became healthy:\n{service.output}")
 
 
-def create_admin(
-    cwd: Path, database_url: str, username: str, stdin: str
+def run_py(
+    cwd: Path, database_url: str, *args: str, stdin: str = "", argv: list[str] | None = None, **env: str
 ) -> "subprocess.CompletedProcess[str]":
-    """`python run.py create-admin USERNAME`, with `stdin` as its standard input."""
+    """`python run.py ARGS…` run to its end (or `argv` instead), with `stdin` and extra environment."""
     return subprocess.run(
-        [sys.executable, RUN_PY, "create-admin", username],
+        argv or [sys.executable, RUN_PY, *args],
         input=stdin,
-        env=environment(cwd, database_url),
+        env={**environment(cwd, database_url), **env},
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def create_admin(
+    cwd: Path, database_url: str, username: str, stdin: str
+) -> "subprocess.CompletedProcess[str]":
+    """`python run.py create-admin USERNAME`, with `stdin` as its standard input."""
+    return run_py(cwd, database_url, "create-admin", username, stdin=stdin)

@@ -15,6 +15,7 @@ from api.bootstrap import prepare_database
 from api.config import Settings
 
 from .conftest import PASSWORD, SECRET
+from .legacy import make_release_0_1_database, query
 from .live import RUN_PY, running_service
 
 
@@ -65,9 +66,12 @@ def _prepare_after_barrier(database_url: str, data_dir: str, barrier: Any, resul
         results.put(repr(exc))
 
 
-def test_eight_processes_preparing_an_empty_database_at_once_never_race(
-    tmp_path: Path, fresh_database_url: str
+@pytest.mark.parametrize("start", ["empty", "release 0.1.0"])
+async def test_eight_processes_preparing_a_database_at_once_migrate_it_once(
+    tmp_path: Path, fresh_database_url: str, start: str
 ) -> None:
+    if start == "release 0.1.0":
+        await make_release_0_1_database(fresh_database_url, secret=SECRET, accounts=[("alice", False)])
     spawn = multiprocessing.get_context("spawn")
     barrier, results = spawn.Barrier(8), spawn.Queue()
     processes = [
@@ -82,3 +86,5 @@ def test_eight_processes_preparing_an_empty_database_at_once_never_race(
     for process in processes:
         process.join(timeout=30)
     assert outcomes == ["ok"] * 8
+    history = await query(fresh_database_url, "SELECT app, name FROM tortoise_migrations")
+    assert history == [("models", "0001_initial")]

@@ -1,0 +1,41 @@
+CREATE TABLE "login_throttle" (
+    "key" VARCHAR(64) NOT NULL PRIMARY KEY,
+    "failures" INT NOT NULL,
+    "last_failure_at" TIMESTAMPTZ NOT NULL,
+    "blocked_until" TIMESTAMPTZ
+);
+CREATE INDEX "idx_login_throt_last_fa_693df2" ON "login_throttle" ("last_failure_at");
+COMMENT ON TABLE "login_throttle" IS 'Recent failed logins for one key: a client address, or an address and username together (hashed).';
+CREATE TABLE "users" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "username" VARCHAR(150) NOT NULL,
+    "username_key" VARCHAR(150) NOT NULL UNIQUE,
+    "email" VARCHAR(320) UNIQUE,
+    "full_name" VARCHAR(200),
+    "password_hash" VARCHAR(255) NOT NULL,
+    "disabled" BOOL NOT NULL,
+    "is_admin" BOOL NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE "users" IS 'An account. `username_key` (NFKC, case-folded) is what makes usernames unique.';
+CREATE TABLE "sessions" (
+    "id" UUID NOT NULL PRIMARY KEY,
+    "scope" VARCHAR(200) NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "last_used_at" TIMESTAMPTZ NOT NULL,
+    "expires_at" TIMESTAMPTZ NOT NULL,
+    "revoked_at" TIMESTAMPTZ,
+    "user_agent" VARCHAR(400),
+    "ip" VARCHAR(45),
+    "user_id" INT NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "idx_sessions_expires_6bcc94" ON "sessions" ("expires_at");
+COMMENT ON TABLE "sessions" IS 'One login and the refresh tokens rotated from it (the token family); revoking it ends them all.';
+CREATE TABLE "refresh_tokens" (
+    "token_hash" VARCHAR(64) NOT NULL PRIMARY KEY,
+    "expires_at" TIMESTAMPTZ NOT NULL,
+    "used_at" TIMESTAMPTZ,
+    "session_id" UUID NOT NULL REFERENCES "sessions" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "idx_refresh_tok_expires_310999" ON "refresh_tokens" ("expires_at");
+COMMENT ON TABLE "refresh_tokens" IS 'A refresh token, known only by its SHA-256; `used_at` is set when it is rotated.';
