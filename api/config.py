@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite://data/auth.sqlite3"
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = None
+    metrics_token: SecretStr | None = None
     token_url: str = "token"
     access_token_expire_minutes: int = Field(default=30, ge=1, le=24 * 60)
     refresh_token_expire_days: int = Field(default=14, ge=1, le=365)
