@@ -11,7 +11,7 @@ from typing import Any
 import uvicorn
 from tortoise import Tortoise
 
-from . import usernames
+from . import metrics, usernames
 from .bootstrap import build_state, prepare_database
 from .config import Settings, get_settings
 from .db import tortoise_config
@@ -28,6 +28,7 @@ def _log_config() -> dict[str, Any]:
 
 def serve(args: argparse.Namespace) -> int:
     """Prepare the database once, then serve with the requested number of workers."""
+    _share_metrics_between_processes(args, get_settings())
     # the tables exist before any worker starts, so N workers on an empty database never race
     asyncio.run(prepare_database(get_settings()))
     uvicorn.run(
@@ -42,6 +43,13 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _share_metrics_between_processes(args: argparse.Namespace, settings: Settings) -> None:
+    # uvicorn starts the workers (and the reloader's server) as fresh processes, and prometheus_client
+    # picks its storage when each imports it: the folder must be named before they start
+    if settings.metrics_token is not None and (args.workers > 1 or args.reload):
+        metrics.share_between_processes(settings.data_dir / "metrics")
 
 
 def read_password() -> str:
