@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from tortoise.contrib.fastapi import RegisterTortoise
 
+from . import fastpath, metrics
 from .bootstrap import build_state, prepare_schema
 from .config import Settings, get_settings
 from .db import tortoise_config
@@ -19,6 +20,7 @@ from .handlers import token_aware_http_exception_handler, validation_error_handl
 from .limits import BodySizeLimit
 from .openapi import install_openapi
 from .routes import admin, auth, ops, pages, token, users
+from .routes.metrics import metrics_router
 from .routes.responses import MALFORMED_BODY
 
 __all__ = ["create_app"]
@@ -56,12 +58,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MeFastPath)
+    if settings.metrics_token is not None:
+        # added last, so outermost: it also sees the fast path's answers and the body limit's 413s
+        app.add_middleware(metrics.RequestMetrics, fast_paths=fastpath.PATHS)
     app.include_router(auth.router)
     app.include_router(token.token_router(settings.token_path))
     # /users/me before /users/{user_id}
     app.include_router(users.router)
     app.include_router(admin.router)
     app.include_router(ops.router)
+    if settings.metrics_token is not None:
+        app.include_router(metrics_router(settings.metrics_token))
     app.include_router(pages.router)
     app.mount(
         "/static/swagger-ui",

@@ -2,7 +2,7 @@
 
 from tortoise import Tortoise
 
-from . import schema
+from . import metrics, schema
 from .config import Settings
 from .db import sqlite_folder, tortoise_config
 from .keys import resolve_secret_key
@@ -49,6 +49,10 @@ def build_state(settings: Settings) -> AppState:
         time_cost=settings.argon2_time_cost,
         parallelism=settings.argon2_parallelism,
     )
-    hasher = PasswordHasher(context, max_concurrency=settings.hash_concurrency)
+    hasher = PasswordHasher(
+        context,
+        max_concurrency=settings.hash_concurrency,
+        observe=metrics.password_hash_seconds.observe if settings.metrics_token is not None else None,
+    )
     common_passwords()  # loaded now, not by the first registration on the event loop
     return AppState(settings=settings, hasher=hasher, codec=codec)

@@ -3,21 +3,15 @@
 import argparse
 import asyncio
 import copy
-import getpass
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import uvicorn
-from tortoise import Tortoise
 
-from . import schema, usernames
-from .bootstrap import build_state, ensure_storage, prepare_database
+from . import metrics, schema
+from .bootstrap import prepare_database
+from .commands import create_admin_command, migrate_command
 from .config import Settings, get_settings
-from .db import tortoise_config
-from .errors import WeakPassword
-from .models import User
-from .services import users
 
 
 def _log_config() -> dict[str, Any]:
@@ -28,6 +22,7 @@ def _log_config() -> dict[str, Any]:
 
 def serve(args: argparse.Namespace) -> int:
     """Prepare the database once, then serve with the requested number of workers."""
+    _share_metrics_between_processes(args, get_settings())
     # the schema is current before any worker starts, so N workers on an empty database never race
     try:
         for name in asyncio.run(prepare_database(get_settings())):
@@ -49,89 +44,11 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _migrate(settings: Settings, *, check: bool) -> int:
-    ensure_storage(settings)
-    await Tortoise.init(config=tortoise_config(settings.database_url))
-    try:
-        if check:
-            names = await schema.pending()
-            for name in names:
-                print(f"pending: {name}")
-            print("the schema is behind" if names else "the schema is up to date")
-            return 1 if names else 0
-        names = await schema.upgrade()
-        for name in names:
-            print(f"applied migration {name}")
-        print("the schema is up to date")
-        return 0
-    finally:
-        await Tortoise.close_connections()
-
-
-def _migrate_command(args: argparse.Namespace) -> int:
-    try:
-        return asyncio.run(_migrate(get_settings(), check=args.check))
-    except schema.SchemaError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-
-
-def read_password() -> str:
-    """The new password: asked twice without echo on a terminal, else the first line of standard input."""
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\r\n")
-    password = getpass.getpass("Password: ")
-    if getpass.getpass("Password (again): ") != password:
-        raise CommandError("The two passwords differ")
-    return password
-
-
-class CommandError(Exception):
-    """A command cannot do what was asked; the message says why."""
-
-
-async def create_admin(settings: Settings, username: str, password_reader: Callable[[], str]) -> str:
-    """Create an administrator, or promote an existing user; what was done, in words."""
-    normalized = usernames.normalize(username)
-    if problem := usernames.problem(normalized):
-        raise CommandError(problem)
-    await prepare_database(settings)
-    await Tortoise.init(config=tortoise_config(settings.database_url))
-    state = build_state(settings)
-    try:
-        user = await User.get_or_none(username_key=usernames.lookup_key(normalized))
-        if user is not None:
-            user.is_admin = True
-            await user.save(update_fields=["is_admin"])
-            return f"{user.username} is now an admin" + (
-                " (the account is disabled)" if user.disabled else ""
-            )
-        try:
-            user = await users.register(
-                username=normalized,
-                password=password_reader(),
-                email=None,
-                full_name=None,
-                hasher=state.hasher,
-                min_password_length=settings.password_min_length,
-            )
-        except WeakPassword as exc:
-            raise CommandError(str(exc)) from None
-        user.is_admin = True
-        await user.save(update_fields=["is_admin"])
-        return f"created admin {user.username}"
-    finally:
-        state.hasher.close()
-        await Tortoise.close_connections()
-
-
-def _create_admin_command(args: argparse.Namespace) -> int:
-    try:
-        print(asyncio.run(create_admin(get_settings(), args.username, read_password)))
-    except (CommandError, schema.SchemaError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+def _share_metrics_between_processes(args: argparse.Namespace, settings: Settings) -> None:
+    # uvicorn starts the workers (and the reloader's server) as fresh processes, and prometheus_client
+    # picks its storage when each imports it: the folder must be named before they start
+    if settings.metrics_token is not None and (args.workers > 1 or args.reload):
+        metrics.share_between_processes(settings.data_dir / "metrics")
 
 
 def _add_serve_options(parser: argparse.ArgumentParser, *, with_defaults: bool) -> None:
@@ -176,7 +93,7 @@ def parser() -> argparse.ArgumentParser:
     migrate.add_argument(
         "--check", action="store_true", help="apply nothing; exit 1 when any migration is pending"
     )
-    migrate.set_defaults(command=_migrate_command)
+    migrate.set_defaults(command=migrate_command)
     create = commands.add_parser(
         "create-admin",
         help="create an admin, or promote an existing user",
@@ -184,7 +101,7 @@ def parser() -> argparse.ArgumentParser:
         "or promote an existing user.",
     )
     create.add_argument("username")
-    create.set_defaults(command=_create_admin_command)
+    create.set_defaults(command=create_admin_command)
     return main
 
 

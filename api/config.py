@@ -20,12 +20,14 @@ _TOKEN_URL = re.compile(r"[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*")
 class Settings(BaseSettings):
     """Every knob of the service; the names are the environment variables, upper-cased."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # a refused value is not repeated in the error: it may be SECRET_KEY or METRICS_TOKEN
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = "sqlite://data/auth.sqlite3"
     auto_migrate: bool = True
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = None
+    metrics_token: SecretStr | None = None
     token_url: str = "token"
     access_token_expire_minutes: int = Field(default=30, ge=1, le=24 * 60)
     refresh_token_expire_days: int = Field(default=14, ge=1, le=365)

@@ -6,10 +6,13 @@ import gzip
 import os
 import secrets
 import threading
+import time
 import unicodedata
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
+from typing import TypeVar
 
 from passlib.context import CryptContext
 
@@ -18,6 +21,8 @@ MAX_PASSWORD_LENGTH = 128
 _BCRYPT_MAX_BYTES = 72
 # hashing threads yield the core to the event loop when both want it
 _HASH_THREAD_NICENESS = 10
+
+_R = TypeVar("_R")
 
 
 def normalize(password: str) -> str:
@@ -65,10 +70,20 @@ def _lower_thread_priority() -> None:
 
 
 class PasswordHasher:
-    """Hashes and verifies in a bounded thread pool: a login storm neither stalls the loop nor eats memory."""
+    """Hashes and verifies in a bounded thread pool: a login storm neither stalls the loop nor eats memory.
 
-    def __init__(self, context: CryptContext, *, max_concurrency: int) -> None:
+    `observe`, when given, is called in the thread with the seconds each hash or verification took.
+    """
+
+    def __init__(
+        self,
+        context: CryptContext,
+        *,
+        max_concurrency: int,
+        observe: Callable[[float], None] | None = None,
+    ) -> None:
         self._context = context
+        self._observe = observe
         self._pool = ThreadPoolExecutor(
             max_workers=max_concurrency,
             thread_name_prefix="password-hash",
@@ -88,7 +103,9 @@ class PasswordHasher:
     async def hash(self, password: str) -> str:
         """The Argon2id hash of a password."""
         loop = asyncio.get_running_loop()
-        digest: str = await loop.run_in_executor(self._pool, self._context.hash, normalize(password))
+        digest: str = await loop.run_in_executor(
+            self._pool, self._timed, partial(self._context.hash, normalize(password))
+        )
         return digest
 
     async def verify(self, password: str, stored_hash: str | None) -> tuple[bool, str | None]:
@@ -98,10 +115,21 @@ class PasswordHasher:
         takes as long as for a real user.
         """
         loop = asyncio.get_running_loop()
-        ok, new_hash = await loop.run_in_executor(self._pool, self._verify_and_update, password, stored_hash)
+        ok, new_hash = await loop.run_in_executor(
+            self._pool, self._timed, partial(self._verify_and_update, password, stored_hash)
+        )
         if stored_hash is None:
             return False, None
         return ok, new_hash
+
+    def _timed(self, work: Callable[[], _R]) -> _R:
+        if self._observe is None:
+            return work()
+        started = time.perf_counter()
+        try:
+            return work()
+        finally:
+            self._observe(time.perf_counter() - started)
 
     def _verify_and_update(self, password: str, stored_hash: str | None) -> tuple[bool, str | None]:
         if stored_hash is None:

@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +17,9 @@ import pytest
 RUN_PY = str(Path(__file__).resolve().parent.parent / "run.py")
 
 
-def environment(cwd: Path, database_url: str) -> dict[str, str]:
-    """The environment of a service process: its database, its own data folder, no SECRET_KEY."""
-    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(cwd / "data")}
+def environment(cwd: Path, database_url: str, extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A service process's environment: its database and data folder, no SECRET_KEY, and `extra_env`."""
+    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(cwd / "data"), **(extra_env or {})}
     env.pop("SECRET_KEY", None)
     return env
 
@@ -57,7 +57,11 @@ def _stop(process: "subprocess.Popen[bytes]") -> None:
 
 @contextmanager
 def running_service(
-    cwd: Path, database_url: str, command: Callable[[int], list[str]] | None = None
+    cwd: Path,
+    database_url: str,
+    command: Callable[[int], list[str]] | None = None,
+    *,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Service]:
     """Start `python run.py` (or `command(port)`), wait until /healthz answers, and stop it afterwards."""
     port = free_port()
@@ -68,7 +72,7 @@ def running_service(
         process = subprocess.Popen(
             argv,
             cwd=cwd,
-            env=environment(cwd, database_url),
+            env=environment(cwd, database_url, extra_env),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -48,6 +48,13 @@ def test_short_secret_key_is_refused(tmp_path: Path) -> None:
         make_settings(tmp_path, secret_key=SecretStr("changethis"))
 
 
+def test_a_refused_secret_key_is_not_repeated_in_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "short-but-still-secret")
+    with pytest.raises(ValidationError, match="at least 32 characters") as refused:
+        Settings(_env_file=None)
+    assert "short-but-still-secret" not in str(refused.value)
+
+
 @pytest.mark.parametrize("length", [7, 129])
 def test_password_min_length_outside_8_to_128_is_refused(tmp_path: Path, length: int) -> None:
     with pytest.raises(ValidationError):

@@ -1,13 +1,13 @@
 """The OAuth2 token endpoint at TOKEN_URL (password and refresh grants) and RFC 7009 revocation."""
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from .. import audit, scopes, web
+from .. import audit, metrics, scopes, web
 from ..deps import ClientInfo, State
 from ..errors import (
     DomainError,
@@ -83,20 +83,26 @@ async def _grant(form: TokenRequest, client: Client, state: AppState) -> auth.Is
     )
 
 
+def _record(event: str, outcome: str, client: Client, **details: Any) -> None:
+    audit.record(event, outcome=outcome, ip=client.ip, **details)
+    if event == "login":  # a password grant's outcome counts in auth_logins_total; refreshes are no logins
+        metrics.count_login(outcome)
+
+
 def _refusal(exc: DomainError, *, event: str, client: Client) -> Refusal:
     """The answer to a failed grant, with its line in the audit log."""
     if isinstance(exc, Throttled):
-        audit.record(event, outcome="throttled", ip=client.ip, retry_after=exc.retry_after)
+        _record(event, "throttled", client, retry_after=exc.retry_after)
         message = f"Too many failed login attempts; try again in {exc.retry_after} seconds"
         return Refusal("throttled", message, status.HTTP_429_TOO_MANY_REQUESTS, exc.retry_after)
     if isinstance(exc, InvalidCredentials):
-        audit.record(event, outcome="failure", ip=client.ip, user_id=exc.user_id)
+        _record(event, "failure", client, user_id=exc.user_id)
         return Refusal("invalid_grant", INCORRECT_CREDENTIALS)
     if isinstance(exc, InvalidRefreshToken):
-        audit.record(event, outcome="failure", ip=client.ip)
+        _record(event, "failure", client)
         return Refusal("invalid_grant", "Invalid, expired or revoked refresh token")
     if isinstance(exc, InactiveUser):
-        audit.record(event, outcome="inactive", ip=client.ip)
+        _record(event, "inactive", client)
         return Refusal("invalid_grant", "Inactive user")
     if isinstance(exc, InvalidScope):
         return Refusal("invalid_scope", f"Scope not allowed: {exc}")
@@ -127,7 +133,7 @@ async def issue_token(
     except DomainError as exc:
         failed = _refusal(exc, event=event, client=client)
         return pages.login_refused(request, state, form, failed) if browser else failed.as_json()
-    audit.record(event, outcome="success", ip=client.ip, user_id=issued.user_id, session_id=issued.session_id)
+    _record(event, "success", client, user_id=issued.user_id, session_id=issued.session_id)
     if browser:
         return pages.logged_in(issued, target=form.next, settings=state.settings)
     response.headers.update(NO_STORE)

@@ -5,7 +5,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from .. import usernames
+from .. import metrics, usernames
 from ..errors import (
     EmailTaken,
     InactiveUser,
@@ -25,7 +25,7 @@ async def self_register(data: UserCreate, *, state: AppState) -> User:
     """Registration by the user themself, from the API or the page: refused while registration is closed."""
     if not state.settings.registration_open:
         raise RegistrationClosed
-    return await register(
+    user = await register(
         username=data.username,
         password=data.password,
         email=data.email,
@@ -33,6 +33,8 @@ async def self_register(data: UserCreate, *, state: AppState) -> User:
         hasher=state.hasher,
         min_password_length=state.settings.password_min_length,
     )
+    metrics.registrations.inc()
+    return user
 
 
 async def register(

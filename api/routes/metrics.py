@@ -1,0 +1,42 @@
+"""`GET /metrics` for Prometheus, behind METRICS_TOKEN; create_app includes it only when that is set."""
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi.security.utils import get_authorization_scheme_param
+from pydantic import SecretStr
+
+from .. import metrics
+
+
+def _require_bearer(authorization: str | None, expected: bytes) -> None:
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if scheme.lower() != "bearer" or not credentials:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "Not authenticated", headers={"WWW-Authenticate": "Bearer"}
+        )
+    # bytes: compare_digest refuses a str with non-ASCII characters, which a header may carry
+    if not hmac.compare_digest(credentials.encode(), expected):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Could not validate credentials",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+
+
+def metrics_router(token: SecretStr) -> APIRouter:
+    """The scrape endpoint, answering only `Authorization: Bearer <token>`."""
+    # out of the OpenAPI document: it serves the scraper, not the API's clients, and its token is not one
+    # that Swagger's Authorize should ask for
+    router = APIRouter(include_in_schema=False)
+    expected = token.get_secret_value().encode()
+
+    # a plain def, which FastAPI runs in a thread: with several workers it reads every worker's files
+    @router.get("/metrics")
+    def scrape(authorization: Annotated[str | None, Header()] = None) -> Response:
+        """The service's metrics in Prometheus' text format."""
+        _require_bearer(authorization, expected)
+        return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
+
+    return router
