@@ -12,12 +12,13 @@ from starlette.exceptions import HTTPException
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from . import fastpath, metrics
+from .body_limit import BodySizeLimit
 from .bootstrap import build_state, prepare_schema
 from .config import Settings, get_settings
 from .db import tortoise_config
+from .edge.errors import domain_error_handler, token_aware_http_exception_handler, validation_error_handler
+from .errors import DomainError
 from .fastpath import MeFastPath
-from .handlers import token_aware_http_exception_handler, validation_error_handler
-from .limits import BodySizeLimit
 from .openapi import install_openapi
 from .routes import admin, auth, ops, pages, token, users
 from .routes.metrics import metrics_router
@@ -26,8 +27,11 @@ from .routes.responses import MALFORMED_BODY
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The FastAPI app for these settings (by default, the environment's)."""
+def create_app(settings: Settings | None = None, *, me_fast_path: bool = True) -> FastAPI:
+    """The FastAPI app for these settings (by default, the environment's).
+
+    `me_fast_path=False` leaves `GET /user/me` to its route (the tests compare the two answers).
+    """
     settings = settings if settings is not None else get_settings()
 
     @asynccontextmanager
@@ -50,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exception_handlers={
             RequestValidationError: validation_error_handler,
             HTTPException: token_aware_http_exception_handler,
+            DomainError: domain_error_handler,
         },
         responses=MALFORMED_BODY,
         # /docs is served by routes/pages.py with local assets; ReDoc would need a CDN
@@ -57,7 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(MeFastPath)
+    if me_fast_path:
+        app.add_middleware(MeFastPath)
     if settings.metrics_token is not None:
         # added last, so outermost: it also sees the fast path's answers and the body limit's 413s
         app.add_middleware(metrics.RequestMetrics, fast_paths=fastpath.PATHS)

@@ -2,12 +2,25 @@
 
 import json
 import logging
+from typing import Literal
 
 logger = logging.getLogger("api.audit")
 
+# every event the log may hold: a typo is a type error, and a reader of the log has the whole list here
+Event = Literal[
+    "login",
+    "refresh",
+    "logout",
+    "revocation",
+    "password_change",
+    "account_deletion",
+    "admin_update",
+    "admin_delete",
+]
+
 
 def record(
-    event: str, *, outcome: str, ip: str | None, user_id: int | None = None, **details: object
+    event: Event, *, outcome: str, ip: str | None, user_id: int | None = None, **details: object
 ) -> None:
     """Log one event, e.g. `record("login", outcome="failure", ip="203.0.113.9", user_id=7)`."""
     entry = {"event": event, "outcome": outcome, "user_id": user_id, "ip": ip, **details}

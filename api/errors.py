@@ -1,65 +1,175 @@
-"""Domain errors, raised by the services and turned into HTTP answers only by the routes."""
+"""Domain errors, raised by the services; each declares its HTTP answer once, and one handler gives it.
+
+`status_code`, `detail` and `headers` make the answer `{"detail": ...}`; `oauth_error` is the RFC 6749 error
+code the token endpoint answers instead; `field` makes it FastAPI's 422 shape for that body field.
+"""
+
+from http import HTTPStatus
+from typing import ClassVar
 
 
 class DomainError(Exception):
     """Base of every error the services raise on purpose."""
 
+    status_code: ClassVar[int] = HTTPStatus.BAD_REQUEST
+    detail: ClassVar[str] = "Bad request"
+    oauth_error: ClassVar[str] = "invalid_request"
+
+    @property
+    def message(self) -> str:
+        """What the person is told: the class's detail, or the message it was raised with."""
+        return str(self) if self.args else self.detail
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers that go with the answer."""
+        return {}
+
 
 class RegistrationClosed(DomainError):
     """Self-registration is switched off (REGISTRATION_OPEN=false)."""
+
+    status_code = HTTPStatus.FORBIDDEN
+    detail = "Registration is closed"
 
 
 class UsernameTaken(DomainError):
     """Another account has this username (compared case-insensitively)."""
 
+    status_code = HTTPStatus.CONFLICT
+    detail = "Username already registered"
+
 
 class EmailTaken(DomainError):
     """Another account has this e-mail address."""
 
+    status_code = HTTPStatus.CONFLICT
+    detail = "Email already registered"
+
 
 class WeakPassword(DomainError):
-    """The password breaks the policy; the message says how."""
+    """The password breaks the policy; the message says how, `field` names the body field it came in."""
+
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY  # 422; Python 3.13 names it UNPROCESSABLE_CONTENT
+
+    def __init__(self, problem: str, *, field: str) -> None:
+        super().__init__(problem)
+        self.field = field
 
 
 class InvalidCredentials(DomainError):
     """Unknown username or wrong password: deliberately the same error (the id is for the audit log only)."""
 
+    detail = "Incorrect username or password"
+    oauth_error = "invalid_grant"
+
     def __init__(self, user_id: int | None = None) -> None:
-        super().__init__("invalid credentials")
+        super().__init__()
         self.user_id = user_id
 
 
+class WrongPassword(DomainError):
+    """The signed-in user's password, asked again before a sensitive change, is wrong."""
+
+    detail = "Incorrect password"
+
+
 class InvalidScope(DomainError):
-    """A scope was asked for that does not exist or that the user may not have."""
+    """A scope was asked for that does not exist or that the user may not have (the message names it)."""
+
+    oauth_error = "invalid_scope"
+
+    @property
+    def message(self) -> str:
+        return f"Scope not allowed: {self}"
 
 
 class InactiveUser(DomainError):
     """The account is disabled."""
 
+    detail = "Inactive user"
+    oauth_error = "invalid_grant"
 
-class UnknownUser(DomainError):
-    """No account has this id (any more)."""
+
+class SessionEnded(DomainError):
+    """The token's session was revoked or has expired, or its user is gone."""
+
+    status_code = HTTPStatus.UNAUTHORIZED
+    detail = "Could not validate credentials"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+class InvalidAccessToken(SessionEnded):
+    """The access token is malformed, forged, expired or not an access token."""
+
+
+class NotAuthenticated(DomainError):
+    """The request carries no credentials at all."""
+
+    status_code = HTTPStatus.UNAUTHORIZED
+    detail = "Not authenticated"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class InsufficientScope(DomainError):
+    """The token lacks a scope the route needs."""
+
+    status_code = HTTPStatus.FORBIDDEN
+    detail = "Not enough permissions"
+
+    def __init__(self, required: tuple[str, ...]) -> None:
+        super().__init__()
+        self.required = required
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(self.required)}"'}
 
 
 class InvalidRefreshToken(DomainError):
     """Unknown, expired, revoked or already rotated refresh token."""
 
+    detail = "Invalid, expired or revoked refresh token"
+    oauth_error = "invalid_grant"
+
 
 class SessionNotFound(DomainError):
     """No active session of this user has this id."""
+
+    status_code = HTTPStatus.NOT_FOUND
+    detail = "Session not found"
 
 
 class UserNotFound(DomainError):
     """No account has this id."""
 
+    status_code = HTTPStatus.NOT_FOUND
+    detail = "User not found"
+
 
 class LastAdmin(DomainError):
     """The change would leave no active administrator."""
+
+    status_code = HTTPStatus.CONFLICT
+    detail = "Cannot remove the last admin"
 
 
 class Throttled(DomainError):
     """Too many failed logins; `retry_after` says how many seconds to wait."""
 
+    status_code = HTTPStatus.TOO_MANY_REQUESTS
+    oauth_error = "throttled"
+
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"retry after {retry_after} seconds")
+        super().__init__(f"Too many failed login attempts; try again in {retry_after} seconds")
         self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -27,8 +27,6 @@ class AccessClaims:
     user_id: int
     session_id: str
     scopes: frozenset[str]
-    token_id: str
-    issued_at: int
     expires_at: int
 
 
@@ -112,8 +110,6 @@ class TokenCodec:
                 user_id=int(claims["sub"]),
                 session_id=str(claims["sid"]),
                 scopes=frozenset(str(claims["scope"]).split()),
-                token_id=str(claims["jti"]),
-                issued_at=int(claims["iat"]),
                 expires_at=int(claims["exp"]),
             )
         except (TypeError, ValueError):

@@ -58,10 +58,10 @@ async def _empty_tables(database_url: str) -> None:
 
 @asynccontextmanager
 async def serve(
-    settings: Settings, base_url: str = "http://testserver"
+    settings: Settings, base_url: str = "http://testserver", *, me_fast_path: bool = True
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The app for these settings with its lifespan entered, and an async client over it."""
-    app = create_app(settings)
+    app = create_app(settings, me_fast_path=me_fast_path)
     async with app.router.lifespan_context(app):
         await _empty_tables(settings.database_url)
         transport = httpx.ASGITransport(app=app)

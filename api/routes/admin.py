@@ -2,12 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Path, Query, status
 from fastapi.exceptions import RequestValidationError
 
 from .. import audit
 from ..deps import AdminUser, ClientInfo
-from ..errors import EmailTaken, LastAdmin, UserNotFound
 from ..models import User
 from ..schemas import AdminUserUpdate, UserOut, UserPage
 from ..services import admin
@@ -24,14 +23,6 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _not_found() -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, "User not found")
-
-
-def _last_admin() -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, "Cannot remove the last admin")
-
-
 @router.get("", response_model=UserPage)
 async def list_users(
     _admin: AdminUser,
@@ -46,10 +37,7 @@ async def list_users(
 @router.get("/{user_id}", response_model=UserOut, responses=NOT_FOUND)
 async def read_user(user_id: UserId, _admin: AdminUser) -> User:
     """One account."""
-    try:
-        return await admin.get(user_id)
-    except UserNotFound:
-        raise _not_found() from None
+    return await admin.get(user_id)
 
 
 @router.patch("/{user_id}", response_model=UserOut, responses={**NOT_FOUND, **CONFLICT})
@@ -63,14 +51,7 @@ async def update_user(
             raise RequestValidationError(
                 [{"type": "bool_type", "loc": ("body", flag), "msg": "Must be a boolean"}]
             )
-    try:
-        user = await admin.update(user_id, changes=changes)
-    except UserNotFound:
-        raise _not_found() from None
-    except LastAdmin:
-        raise _last_admin() from None
-    except EmailTaken:
-        raise HTTPException(status.HTTP_409_CONFLICT, "Email already registered") from None
+    user = await admin.update(user_id, changes=changes)
     audit.record(
         "admin_update",
         outcome="success",
@@ -85,10 +66,5 @@ async def update_user(
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, **CONFLICT})
 async def delete_user(user_id: UserId, admin_user: AdminUser, client: ClientInfo) -> None:
     """Delete an account with its sessions."""
-    try:
-        await admin.delete(user_id)
-    except UserNotFound:
-        raise _not_found() from None
-    except LastAdmin:
-        raise _last_admin() from None
+    await admin.delete(user_id)
     audit.record("admin_delete", outcome="success", ip=client.ip, user_id=user_id, by=admin_user.id)

@@ -1,12 +1,11 @@
 """Registration and logout."""
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Request, Response, status
 
 from .. import audit, web
 from ..deps import ClientInfo, OptionalPrincipal, State
-from ..errors import EmailTaken, RegistrationClosed, UsernameTaken, WeakPassword
+from ..edge.pages import logged_out
+from ..errors import NotAuthenticated
 from ..models import User
 from ..schemas import UserCreate, UserOut
 from ..services import sessions, users
@@ -26,18 +25,7 @@ router = APIRouter(tags=["auth"])
 )
 async def register(body: UserCreate, state: State) -> User:
     """Create an account."""
-    try:
-        return await users.self_register(body, state=state)
-    except RegistrationClosed:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Registration is closed") from None
-    except UsernameTaken:
-        raise HTTPException(status.HTTP_409_CONFLICT, "Username already registered") from None
-    except EmailTaken:
-        raise HTTPException(status.HTTP_409_CONFLICT, "Email already registered") from None
-    except WeakPassword as exc:
-        raise RequestValidationError(
-            [{"type": "password_policy", "loc": ("body", "password"), "msg": str(exc)}]
-        ) from None
+    return await users.self_register(body, state=state)
 
 
 @router.post(
@@ -51,9 +39,7 @@ async def logout(
     """End the current session: its access and refresh tokens stop working, and the auth cookie is cleared."""
     browser = web.is_browser_form(request)
     if principal is None and not browser:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "Not authenticated", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise NotAuthenticated
     if principal is not None:
         await sessions.revoke(principal.session_id)
         audit.record(
@@ -63,10 +49,4 @@ async def logout(
             user_id=principal.user.id,
             session_id=principal.session_id,
         )
-    response: Response = (
-        RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
-        if browser
-        else Response(status_code=status.HTTP_204_NO_CONTENT)
-    )
-    web.clear_auth_cookie(response, settings=state.settings)
-    return response
+    return logged_out(browser=browser, settings=state.settings)

@@ -1,32 +1,28 @@
 """The OAuth2 token endpoint at TOKEN_URL (password and refresh grants) and RFC 7009 revocation."""
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from .. import audit, metrics, scopes, web
 from ..deps import ClientInfo, State
-from ..errors import (
-    DomainError,
-    InactiveUser,
-    InvalidCredentials,
-    InvalidRefreshToken,
-    InvalidScope,
-    Throttled,
-)
+from ..edge.oauth import NO_STORE, Refusal, oauth_error
+from ..edge.pages import logged_in, login_refused
+from ..errors import DomainError, InactiveUser, InvalidCredentials, InvalidRefreshToken, Throttled
 from ..schemas import OAuthError, TokenResponse
-from ..services import auth, sessions
+from ..services import grants, sessions
 from ..services.sessions import Client
 from ..state import AppState
 from ..tokens import InvalidToken
-from . import pages
 
-# RFC 6749 section 5.1: token answers must not be cached
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-INCORRECT_CREDENTIALS = "Incorrect username or password"
+# what a refused grant's audit line says; other refusals (a bad scope) are the client's mistake, not logged
+_OUTCOMES: dict[type[DomainError], str] = {
+    Throttled: "throttled",
+    InvalidCredentials: "failure",
+    InvalidRefreshToken: "failure",
+    InactiveUser: "inactive",
+}
 
 
 class TokenRequest(BaseModel):
@@ -37,76 +33,39 @@ class TokenRequest(BaseModel):
     password: str | None = None
     refresh_token: str | None = None
     scope: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
     next: str | None = Field(default=None, description="login page only: the path to go to afterwards")
 
 
-def oauth_error(error: str, description: str) -> JSONResponse:
-    """An RFC 6749 error answer, with FastAPI's `detail` beside `error`."""
-    body = OAuthError(error=error, error_description=description, detail=description)
-    return JSONResponse(body.model_dump(), status_code=status.HTTP_400_BAD_REQUEST, headers=NO_STORE)
-
-
-@dataclass
-class Refusal(Exception):
-    """Why a token request is refused, whether the answer is JSON or the login page again."""
-
-    error: str
-    description: str
-    status_code: int = status.HTTP_400_BAD_REQUEST
-    retry_after: int | None = None
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Headers that go with the refusal in either form."""
-        return NO_STORE if self.retry_after is None else {**NO_STORE, "Retry-After": str(self.retry_after)}
-
-    def as_json(self) -> JSONResponse:
-        """The API client's answer: RFC 6749's error body, or FastAPI's `detail` for 429 and 403."""
-        if self.status_code == status.HTTP_400_BAD_REQUEST:
-            return oauth_error(self.error, self.description)
-        return JSONResponse({"detail": self.description}, status_code=self.status_code, headers=self.headers)
-
-
-async def _grant(form: TokenRequest, client: Client, state: AppState) -> auth.IssuedTokens:
+async def _grant(form: TokenRequest, client: Client, state: AppState) -> grants.IssuedTokens:
     if form.grant_type == "refresh_token":
         if not form.refresh_token:
             raise Refusal("invalid_request", "The refresh_token field is required")
-        return await auth.refresh_grant(refresh_token=form.refresh_token, scope=form.scope, state=state)
+        return await grants.refresh_grant(refresh_token=form.refresh_token, scope=form.scope, state=state)
     if form.grant_type not in (None, "password"):
         raise Refusal("unsupported_grant_type", f"Grant type {form.grant_type!r} is not supported")
     if not form.username or form.password is None:
         raise Refusal("invalid_request", "The username and password fields are required")
-    return await auth.password_grant(
+    return await grants.password_grant(
         username=form.username, password=form.password, scope=form.scope, client=client, state=state
     )
 
 
-def _record(event: str, outcome: str, client: Client, **details: Any) -> None:
+def _record(event: audit.Event, outcome: str, client: Client, **details: Any) -> None:
     audit.record(event, outcome=outcome, ip=client.ip, **details)
     if event == "login":  # a password grant's outcome counts in auth_logins_total; refreshes are no logins
         metrics.count_login(outcome)
 
 
-def _refusal(exc: DomainError, *, event: str, client: Client) -> Refusal:
+def _refusal(exc: DomainError, *, event: audit.Event, client: Client) -> Refusal:
     """The answer to a failed grant, with its line in the audit log."""
-    if isinstance(exc, Throttled):
-        _record(event, "throttled", client, retry_after=exc.retry_after)
-        message = f"Too many failed login attempts; try again in {exc.retry_after} seconds"
-        return Refusal("throttled", message, status.HTTP_429_TOO_MANY_REQUESTS, exc.retry_after)
-    if isinstance(exc, InvalidCredentials):
-        _record(event, "failure", client, user_id=exc.user_id)
-        return Refusal("invalid_grant", INCORRECT_CREDENTIALS)
-    if isinstance(exc, InvalidRefreshToken):
-        _record(event, "failure", client)
-        return Refusal("invalid_grant", "Invalid, expired or revoked refresh token")
-    if isinstance(exc, InactiveUser):
-        _record(event, "inactive", client)
-        return Refusal("invalid_grant", "Inactive user")
-    if isinstance(exc, InvalidScope):
-        return Refusal("invalid_scope", f"Scope not allowed: {exc}")
-    raise exc
+    if (outcome := _OUTCOMES.get(type(exc))) is not None:
+        details: dict[str, Any] = {}
+        if isinstance(exc, InvalidCredentials):
+            details["user_id"] = exc.user_id
+        if isinstance(exc, Throttled):
+            details["retry_after"] = exc.retry_after
+        _record(event, outcome, client, **details)
+    return Refusal.of(exc)
 
 
 async def issue_token(
@@ -120,7 +79,7 @@ async def issue_token(
 
     A browser's form post (the login page) gets the auth cookie and a redirect instead of JSON.
     """
-    event = "refresh" if form.grant_type == "refresh_token" else "login"
+    event: audit.Event = "refresh" if form.grant_type == "refresh_token" else "login"
     browser = web.is_browser_form(request)
     try:
         if browser and not web.same_origin(request):
@@ -128,21 +87,24 @@ async def issue_token(
                 "invalid_request", "Log in from this site's own login page", status.HTTP_403_FORBIDDEN
             )
         issued = await _grant(form, client, state)
-    except Refusal as refusal:
-        return pages.login_refused(request, state, form, refusal) if browser else refusal.as_json()
     except DomainError as exc:
-        failed = _refusal(exc, event=event, client=client)
-        return pages.login_refused(request, state, form, failed) if browser else failed.as_json()
-    _record(event, "success", client, user_id=issued.user_id, session_id=issued.session_id)
+        refusal = _refusal(exc, event=event, client=client)
+    except Refusal as refused:
+        refusal = refused
+    else:
+        _record(event, "success", client, user_id=issued.user_id, session_id=issued.session_id)
+        if browser:
+            return logged_in(issued, target=form.next, settings=state.settings)
+        response.headers.update(NO_STORE)
+        return TokenResponse(
+            access_token=issued.access_token,
+            expires_in=issued.expires_in,
+            refresh_token=issued.refresh_token,
+            scope=scopes.render(issued.scopes),
+        )
     if browser:
-        return pages.logged_in(issued, target=form.next, settings=state.settings)
-    response.headers.update(NO_STORE)
-    return TokenResponse(
-        access_token=issued.access_token,
-        expires_in=issued.expires_in,
-        refresh_token=issued.refresh_token,
-        scope=scopes.render(issued.scopes),
-    )
+        return login_refused(request, refusal=refusal, username=form.username, target=form.next)
+    return refusal.as_json()
 
 
 class RevocationRequest(BaseModel):

@@ -2,15 +2,14 @@
 
 import uuid
 
-from fastapi import APIRouter, HTTPException, Response, status
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Response, status
 
 from .. import audit
 from ..deps import ClientInfo, CurrentUser, State
-from ..errors import EmailTaken, InvalidCredentials, SessionNotFound, WeakPassword
+from ..errors import WrongPassword
 from ..models import Session, User
 from ..schemas import AccountDeletion, PasswordChange, ProfileUpdate, SessionOut, UserOut
-from ..services import sessions, users
+from ..services import principals, sessions, users
 from .responses import AUTHENTICATED
 
 router = APIRouter(tags=["me"], responses=AUTHENTICATED)
@@ -20,8 +19,7 @@ router = APIRouter(tags=["me"], responses=AUTHENTICATED)
 @router.get("/users/me", response_model=UserOut, summary="Read Me (alias)")
 async def read_me(user: CurrentUser) -> Response:
     """Your own account."""
-    # serialised once, by pydantic's own JSON encoder: FastAPI would validate the model a second time
-    return Response(UserOut.model_validate(user).model_dump_json(), media_type="application/json")
+    return Response(principals.user_json(user), media_type="application/json")
 
 
 @router.patch(
@@ -31,10 +29,7 @@ async def read_me(user: CurrentUser) -> Response:
 )
 async def update_me(body: ProfileUpdate, user: CurrentUser) -> User:
     """Change your e-mail address or full name (send null to clear one)."""
-    try:
-        return await users.update_fields(user, changes=body.model_dump(exclude_unset=True))
-    except EmailTaken:
-        raise HTTPException(status.HTTP_409_CONFLICT, "Email already registered") from None
+    return await users.update_fields(user, changes=body.model_dump(exclude_unset=True))
 
 
 @router.post(
@@ -52,13 +47,9 @@ async def change_password(body: PasswordChange, user: CurrentUser, state: State,
             hasher=state.hasher,
             min_password_length=state.settings.password_min_length,
         )
-    except InvalidCredentials:
+    except WrongPassword:
         audit.record("password_change", outcome="failure", ip=client.ip, user_id=user.id)
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Incorrect password") from None
-    except WeakPassword as exc:
-        raise RequestValidationError(
-            [{"type": "password_policy", "loc": ("body", "new_password"), "msg": str(exc)}]
-        ) from None
+        raise
     audit.record("password_change", outcome="success", ip=client.ip, user_id=user.id)
 
 
@@ -71,9 +62,9 @@ async def delete_me(body: AccountDeletion, user: CurrentUser, state: State, clie
     """Delete your account, with its sessions and tokens."""
     try:
         await users.delete_account(user, password=body.password, hasher=state.hasher)
-    except InvalidCredentials:
+    except WrongPassword:
         audit.record("account_deletion", outcome="failure", ip=client.ip, user_id=user.id)
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Incorrect password") from None
+        raise
     audit.record("account_deletion", outcome="success", ip=client.ip, user_id=user.id)
 
 
@@ -90,8 +81,5 @@ async def list_sessions(user: CurrentUser) -> list[Session]:
 )
 async def end_session(session_id: uuid.UUID, user: CurrentUser, client: ClientInfo) -> None:
     """End one of your sessions: its tokens stop working."""
-    try:
-        await sessions.end_own(user_id=user.id, session_id=session_id)
-    except SessionNotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Session not found") from None
+    await sessions.end_own(user_id=user.id, session_id=session_id)
     audit.record("revocation", outcome="success", ip=client.ip, user_id=user.id, session_id=str(session_id))

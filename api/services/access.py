@@ -11,7 +11,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.timezone import now
 
-from ..errors import InactiveUser, UnknownUser
+from ..errors import InactiveUser, SessionEnded
 from ..models import Session, User
 
 # last_used_at is refreshed at most this often, so authenticated requests rarely write
@@ -19,7 +19,7 @@ _LAST_USED_RESOLUTION = timedelta(minutes=1)
 _LAST_USED = "_session_last_used_at"
 _QUERY = (
     f'SELECT u.*, s."last_used_at" AS "{_LAST_USED}" '
-    'FROM "sessions" s JOIN "users" u ON u."id" = s."user_id" '
+    f'FROM "{Session._meta.db_table}" s JOIN "{User._meta.db_table}" u ON u."id" = s."user_id" '
     'WHERE s."id" = {session} AND s."user_id" = {user} AND s."revoked_at" IS NULL'
 )
 _QUERIES = {
@@ -30,18 +30,18 @@ _last_used_field = Session._meta.fields_map["last_used_at"]
 
 
 async def active_user(*, session_id: str, user_id: int) -> User:
-    """The active user of an unrevoked session; UnknownUser or InactiveUser otherwise."""
+    """The active user of an unrevoked session; SessionEnded or InactiveUser otherwise."""
     try:
         session_uuid = uuid.UUID(session_id)
     except ValueError:
-        raise UnknownUser from None
+        raise SessionEnded from None
     client = connections.get("default")
     dialect = client.capabilities.dialect
     # SQLite keeps UUIDs as text; asyncpg takes the UUID itself
     key: Any = session_uuid if dialect == "postgres" else str(session_uuid)
     rows = await client.execute_query_dict(_QUERIES[dialect], [key, user_id])
     if not rows:
-        raise UnknownUser
+        raise SessionEnded
     row = rows[0]
     if dialect == "sqlite":
         # SQLite hands back ISO text; the standard parser is several times faster than Tortoise's

@@ -13,6 +13,7 @@ from ..errors import (
     RegistrationClosed,
     UsernameTaken,
     WeakPassword,
+    WrongPassword,
 )
 from ..models import User
 from ..passwords import MAX_PASSWORD_LENGTH, PasswordHasher, policy_problem
@@ -48,7 +49,7 @@ async def register(
 ) -> User:
     """Create an account; the database's unique constraints settle simultaneous registrations."""
     if problem := policy_problem(password, username=username, min_length=min_password_length):
-        raise WeakPassword(problem)
+        raise WeakPassword(problem, field="password")
     key = usernames.lookup_key(username)
     # a taken name or address is answered before paying for a hash
     await _ensure_available(username_key=key, email=email)
@@ -110,7 +111,7 @@ async def update_fields(user: User, *, changes: dict[str, Any]) -> User:
 
 async def _check_password(user: User, password: str, hasher: PasswordHasher) -> None:
     if len(password) > MAX_PASSWORD_LENGTH or not (await hasher.verify(password, user.password_hash))[0]:
-        raise InvalidCredentials
+        raise WrongPassword
 
 
 async def change_password(
@@ -119,7 +120,7 @@ async def change_password(
     """Replace the password after checking the current one; every session of the user ends."""
     await _check_password(user, current_password, hasher)
     if problem := policy_problem(new_password, username=user.username, min_length=min_password_length):
-        raise WeakPassword(problem)
+        raise WeakPassword(problem, field="new_password")
     user.password_hash = await hasher.hash(new_password)
     async with in_transaction():
         await user.save(update_fields=["password_hash"])

@@ -1,0 +1,44 @@
+"""RFC 6749's error answers at the token endpoint, and the refusal of a grant in either form."""
+
+from dataclasses import dataclass
+
+from fastapi import status
+from fastapi.responses import JSONResponse
+
+from ..errors import DomainError
+from ..schemas import OAuthError
+
+# RFC 6749 section 5.1: token answers must not be cached
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def oauth_error(error: str, description: str) -> JSONResponse:
+    """An RFC 6749 error answer, with FastAPI's `detail` beside `error`."""
+    body = OAuthError(error=error, error_description=description, detail=description)
+    return JSONResponse(body.model_dump(), status_code=status.HTTP_400_BAD_REQUEST, headers=NO_STORE)
+
+
+@dataclass
+class Refusal(Exception):
+    """Why a token request is refused, whether the answer is JSON or the login page again."""
+
+    error: str
+    description: str
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    extra_headers: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, exc: DomainError) -> "Refusal":
+        """A failed grant's refusal, as its domain error declares it."""
+        return cls(exc.oauth_error, exc.message, exc.status_code, exc.headers or None)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers that go with the refusal in either form."""
+        return {**NO_STORE, **(self.extra_headers or {})}
+
+    def as_json(self) -> JSONResponse:
+        """The API client's answer: RFC 6749's error body, or FastAPI's `detail` for 429 and 403."""
+        if self.status_code == status.HTTP_400_BAD_REQUEST:
+            return oauth_error(self.error, self.description)
+        return JSONResponse({"detail": self.description}, status_code=self.status_code, headers=self.headers)

@@ -1,0 +1,49 @@
+"""Who is calling: an access token resolved to its active session, user and scopes (domain errors otherwise).
+
+The route dependencies and the `GET /user/me` fast path both call `resolve`, so they cannot drift apart.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from .. import scopes
+from ..errors import InsufficientScope, InvalidAccessToken, NotAuthenticated
+from ..models import User
+from ..schemas import UserOut
+from ..state import AppState
+from ..tokens import InvalidToken
+from . import access
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the active user, the session their token belongs to, and the token's scopes."""
+
+    user: User
+    session_id: uuid.UUID
+    scopes: frozenset[str]
+
+
+async def resolve(token: str | None, state: AppState, *, required: tuple[str, ...] = ()) -> Principal:
+    """The principal behind an access token holding `required`: valid signature, active session and user."""
+    if token is None:
+        raise NotAuthenticated
+    try:
+        claims = state.codec.decode_access_token(token)
+    except InvalidToken:
+        raise InvalidAccessToken from None
+    user = await access.active_user(session_id=claims.session_id, user_id=claims.user_id)
+    # an administrator demoted since the token was issued loses `admin` at once
+    principal = Principal(
+        user=user,
+        session_id=uuid.UUID(claims.session_id),
+        scopes=claims.scopes & scopes.allowed(is_admin=user.is_admin),
+    )
+    if not principal.scopes.issuperset(required):
+        raise InsufficientScope(required)
+    return principal
+
+
+def user_json(user: User) -> bytes:
+    """`UserOut` as JSON, serialised once by pydantic (FastAPI would validate the model a second time)."""
+    return UserOut.model_validate(user).model_dump_json().encode()
