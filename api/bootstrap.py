@@ -1,5 +1,8 @@
 """Start-up work done once per process, or once before several workers start."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from tortoise import Tortoise
 
 from . import metrics, schema
@@ -18,14 +21,21 @@ def ensure_storage(settings: Settings) -> str:
     return resolve_secret_key(settings)
 
 
-async def prepare_database(settings: Settings) -> list[str]:
-    """Create the storage and bring the schema up to date (per AUTO_MIGRATE); the migrations applied."""
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[None]:
+    """The storage created and Tortoise connected for a command outside the app's lifespan."""
     ensure_storage(settings)
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:
-        return await prepare_schema(settings)
+        yield
     finally:
         await Tortoise.close_connections()
+
+
+async def prepare_database(settings: Settings) -> list[str]:
+    """Create the storage and bring the schema up to date (per AUTO_MIGRATE); the migrations applied."""
+    async with open_database(settings):
+        return await prepare_schema(settings)
 
 
 async def prepare_schema(settings: Settings) -> list[str]:

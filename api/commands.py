@@ -6,21 +6,16 @@ import getpass
 import sys
 from collections.abc import Callable
 
-from tortoise import Tortoise
-
 from . import schema, usernames
-from .bootstrap import build_state, ensure_storage, prepare_database
+from .bootstrap import build_state, open_database, prepare_schema
 from .config import Settings, get_settings
-from .db import tortoise_config
 from .errors import WeakPassword
 from .models import User
 from .services import users
 
 
 async def _migrate(settings: Settings, *, check: bool) -> int:
-    ensure_storage(settings)
-    await Tortoise.init(config=tortoise_config(settings.database_url))
-    try:
+    async with open_database(settings):
         if check:
             names = await schema.pending()
             for name in names:
@@ -32,8 +27,6 @@ async def _migrate(settings: Settings, *, check: bool) -> int:
             print(f"applied migration {name}")
         print("the schema is up to date")
         return 0
-    finally:
-        await Tortoise.close_connections()
 
 
 def migrate_command(args: argparse.Namespace) -> int:
@@ -64,11 +57,15 @@ async def create_admin(settings: Settings, username: str, password_reader: Calla
     normalized = usernames.normalize(username)
     if problem := usernames.problem(normalized):
         raise CommandError(problem)
-    await prepare_database(settings)
-    await Tortoise.init(config=tortoise_config(settings.database_url))
+    async with open_database(settings):
+        await prepare_schema(settings)
+        return await _make_admin(normalized, password_reader, settings=settings)
+
+
+async def _make_admin(username: str, password_reader: Callable[[], str], *, settings: Settings) -> str:
     state = build_state(settings)
     try:
-        user = await User.get_or_none(username_key=usernames.lookup_key(normalized))
+        user = await User.get_or_none(username_key=usernames.lookup_key(username))
         if user is not None:
             user.is_admin = True
             await user.save(update_fields=["is_admin"])
@@ -77,7 +74,7 @@ async def create_admin(settings: Settings, username: str, password_reader: Calla
             )
         try:
             user = await users.register(
-                username=normalized,
+                username=username,
                 password=password_reader(),
                 email=None,
                 full_name=None,
@@ -91,7 +88,6 @@ async def create_admin(settings: Settings, username: str, password_reader: Calla
         return f"created admin {user.username}"
     finally:
         state.hasher.close()
-        await Tortoise.close_connections()
 
 
 def create_admin_command(args: argparse.Namespace) -> int:

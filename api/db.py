@@ -13,6 +13,11 @@ _SQLITE_ENGINE = "tortoise.backends.sqlite"
 _HEALTH_TIMEOUT_SECONDS = 2.0
 
 
+def apps_config() -> dict[str, dict[str, Any]]:
+    """Tortoise's apps: our models and their migrations (read when called: a test may point it elsewhere)."""
+    return {"models": {"models": MODELS, "migrations": MIGRATIONS, "default_connection": "default"}}
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise config dict for one database URL and this project's models."""
     connection = expand_db_url(database_url)
@@ -23,7 +28,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         connection["credentials"].setdefault("synchronous", "NORMAL")
     return {
         "connections": {"default": connection},
-        "apps": {"models": {"models": MODELS, "migrations": MIGRATIONS, "default_connection": "default"}},
+        "apps": apps_config(),
         "use_tz": True,
         "timezone": "UTC",
     }

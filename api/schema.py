@@ -5,7 +5,6 @@ import fcntl
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from tortoise import BaseDBAsyncClient, connections
 from tortoise.exceptions import DBConnectionError
@@ -44,13 +43,8 @@ class UnknownTables(SchemaError):
     """The database holds some of our tables, but not as any release made them."""
 
 
-def apps_config() -> dict[str, dict[str, Any]]:
-    """The migration executor's view of the apps (read when called, so a test may point it elsewhere)."""
-    return {APP: {"models": db.MODELS, "migrations": db.MIGRATIONS, "default_connection": "default"}}
-
-
 def _executor() -> MigrationExecutor:
-    return MigrationExecutor(connections.get("default"), apps_config())
+    return MigrationExecutor(connections.get("default"), db.apps_config())
 
 
 async def pending() -> list[str]:

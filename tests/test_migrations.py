@@ -6,12 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from tortoise import Tortoise, connections
 from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.migrations.executor import MigrationExecutor
 
-from api import schema
+from api import db, schema
 
 from .conftest import ON_POSTGRES, make_settings, serve
 from .legacy import SCHEMA_DIR, make_release_0_1_database, query, run_script
@@ -66,27 +65,27 @@ def _statements(sql: str) -> list[str]:
     return [statement for statement in statements if statement]
 
 
-async def test_models_and_migrations_agree(app: FastAPI) -> None:
-    assert app.state.auth is not None
-    writers = await MigrationAutodetector(Tortoise.apps, schema.apps_config()).changes()
+@pytest.mark.usefixtures("app")
+async def test_models_and_migrations_agree() -> None:
+    writers = await MigrationAutodetector(Tortoise.apps, db.apps_config()).changes()
     assert [writer.name for writer in writers] == [], "a model changed without a migration: makemigrations"
 
 
+@pytest.mark.usefixtures("app")
 async def test_a_model_without_its_migration_is_detected(
-    app: FastAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert app.state.auth is not None
     (tmp_path / "no_migrations_yet").mkdir()
     (tmp_path / "no_migrations_yet" / "__init__.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path))
-    config = {schema.APP: {**schema.apps_config()[schema.APP], "migrations": "no_migrations_yet"}}
+    config = {schema.APP: {**db.apps_config()[schema.APP], "migrations": "no_migrations_yet"}}
     writers = await MigrationAutodetector(Tortoise.apps, config).changes()
     assert [writer.name for writer in writers] == ["0001_initial"]
 
 
-async def test_the_first_migration_is_exactly_the_0_1_0_schema(app: FastAPI) -> None:
-    assert app.state.auth is not None
-    executor = MigrationExecutor(connections.get("default"), schema.apps_config())
+@pytest.mark.usefixtures("app")
+async def test_the_first_migration_is_exactly_the_0_1_0_schema() -> None:
+    executor = MigrationExecutor(connections.get("default"), db.apps_config())
     migration_sql = ";\n".join(await executor.collect_sql(schema.APP, schema.FIRST))
     release_sql = (SCHEMA_DIR / ("postgres.sql" if ON_POSTGRES else "sqlite.sql")).read_text()
     assert _statements(migration_sql) == _statements(release_sql)

@@ -3,26 +3,21 @@
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
-from fastapi.security.utils import get_authorization_scheme_param
+from fastapi import APIRouter, Header, Response
 from pydantic import SecretStr
 
 from .. import metrics
+from ..edge.credentials import bearer_token
+from ..errors import InvalidAccessToken, NotAuthenticated
 
 
 def _require_bearer(authorization: str | None, expected: bytes) -> None:
-    scheme, credentials = get_authorization_scheme_param(authorization)
-    if scheme.lower() != "bearer" or not credentials:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "Not authenticated", headers={"WWW-Authenticate": "Bearer"}
-        )
+    presented = bearer_token(authorization)
+    if presented is None:
+        raise NotAuthenticated
     # bytes: compare_digest refuses a str with non-ASCII characters, which a header may carry
-    if not hmac.compare_digest(credentials.encode(), expected):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "Could not validate credentials",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
+    if not hmac.compare_digest(presented.encode(), expected):
+        raise InvalidAccessToken
 
 
 def metrics_router(token: SecretStr) -> APIRouter:
