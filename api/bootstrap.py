@@ -7,6 +7,7 @@ from tortoise import Tortoise
 
 from . import metrics, schema
 from .config import Settings
+from .csrf import CsrfTokens
 from .db import sqlite_folder, tortoise_config
 from .keys import resolve_secret_key
 from .passwords import PasswordHasher, build_context, common_passwords
@@ -48,8 +49,9 @@ async def prepare_schema(settings: Settings) -> list[str]:
 
 def build_state(settings: Settings) -> AppState:
     """The settings, hasher and token codec that requests use."""
+    key = ensure_storage(settings)
     codec = TokenCodec(
-        key=ensure_storage(settings),
+        key=key,
         algorithm=settings.jwt_algorithm,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
@@ -65,4 +67,4 @@ def build_state(settings: Settings) -> AppState:
         observe=metrics.password_hash_seconds.observe if settings.metrics_token is not None else None,
     )
     common_passwords()  # loaded now, not by the first registration on the event loop
-    return AppState(settings=settings, hasher=hasher, codec=codec)
+    return AppState(settings=settings, hasher=hasher, codec=codec, csrf=CsrfTokens(key))

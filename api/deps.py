@@ -71,7 +71,7 @@ async def _caller(request: Request, bearer: str | None, *, required: tuple[str, 
     state: AppState = request.app.state.auth
     principal = await principals.resolve(presented_token(request, bearer), state, required=required)
     if bearer is None and request.method not in web.SAFE_METHODS:
-        await web.require_csrf(request, session_id=str(principal.session_id), codec=state.codec)
+        await web.require_csrf(request, session_id=str(principal.session_id), csrf=state.csrf)
     return principal
 
 

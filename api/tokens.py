@@ -1,11 +1,9 @@
 """JWT access tokens: what they claim, how they are signed and checked."""
 
-import base64
 import hashlib
-import hmac
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from jose import JWTError, jwt
@@ -34,9 +32,18 @@ class TokenCodec:
     """Signs and verifies access tokens with one key and one pinned algorithm."""
 
     def __init__(
-        self, *, key: str, algorithm: str, issuer: str | None, audience: str | None, cache_size: int = 4096
+        self,
+        *,
+        key: str,
+        algorithm: str,
+        issuer: str | None,
+        audience: str | None,
+        cache_size: int = 4096,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._key = key
+        # "now" for issuing and for the expiry of cached tokens (jose checks fresh ones against the real time)
+        self._clock = clock
         self._algorithm = algorithm
         self._issuer = issuer
         self._audience = audience
@@ -48,7 +55,7 @@ class TokenCodec:
         self, *, user_id: int, session_id: str, scopes: Iterable[str], lifetime_seconds: int
     ) -> str:
         """A signed access token for this user, session and scopes."""
-        now = int(time.time())
+        now = int(self._clock())
         claims: dict[str, object] = {
             "sub": str(user_id),
             "sid": session_id,
@@ -67,15 +74,6 @@ class TokenCodec:
         )
         return token
 
-    def csrf_token(self, session_id: str) -> str:
-        """A session's CSRF token: an HMAC of its id (nothing to store; it ends with the session)."""
-        mac = hmac.new(self._key.encode(), f"csrf:{session_id}".encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-    def csrf_token_matches(self, session_id: str, candidate: str) -> bool:
-        """Whether a submitted CSRF token belongs to this session (compared in constant time)."""
-        return hmac.compare_digest(self.csrf_token(session_id), candidate)
-
     def decode_access_token(self, token: str) -> AccessClaims:
         """The claims of a valid access token; raises InvalidToken for anything else."""
         claims = self._verified.get(token)
@@ -84,7 +82,7 @@ class TokenCodec:
             if len(self._verified) >= self._cache_size:
                 del self._verified[next(iter(self._verified))]  # the oldest entry
             self._verified[token] = claims
-        elif claims.expires_at <= time.time():
+        elif claims.expires_at <= self._clock():
             del self._verified[token]
             raise InvalidToken("expired")
         return claims

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from fastapi import HTTPException, Request, Response, status
 
 from .config import Settings
-from .tokens import TokenCodec
+from .csrf import CsrfTokens
 
 AUTH_COOKIE = "auth_token"
 CSRF_FIELD = "csrf_token"
@@ -73,7 +73,7 @@ def _csrf_refused(reason: str) -> HTTPException:
     return HTTPException(status.HTTP_403_FORBIDDEN, f"CSRF check failed: {reason}")
 
 
-async def require_csrf(request: Request, *, session_id: str, codec: TokenCodec) -> None:
+async def require_csrf(request: Request, *, session_id: str, csrf: CsrfTokens) -> None:
     """Refuse (403) a cookie-authenticated unsafe request from elsewhere or without the session's token."""
     if not same_origin(request):
         raise _csrf_refused("the request does not come from this site")
@@ -81,5 +81,5 @@ async def require_csrf(request: Request, *, session_id: str, codec: TokenCodec) 
     if submitted is None and request.headers.get("content-type", "").startswith(_FORM_TYPES):
         value = (await request.form()).get(CSRF_FIELD)
         submitted = value if isinstance(value, str) else None
-    if submitted is None or not codec.csrf_token_matches(session_id, submitted):
+    if submitted is None or not csrf.matches(session_id, submitted):
         raise _csrf_refused("missing or wrong CSRF token")

@@ -22,6 +22,7 @@ from tortoise import Tortoise, connections
 
 from api import create_app
 from api.config import Settings
+from api.models import User
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://:memory:")
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql://", "asyncpg://"))
@@ -111,6 +112,37 @@ async def token_for(client: httpx.AsyncClient, username: str = "alice", password
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
+
+
+async def logged_in(
+    client: httpx.AsyncClient, username: str = "alice", **registration: str
+) -> dict[str, str]:
+    """Register (with any extra fields, e.g. `email=`) and log in: the token response."""
+    assert (await register(client, username, **registration)).status_code == 201
+    response = await login(client, username)
+    assert response.status_code == 200, response.text
+    body: dict[str, str] = response.json()
+    return body
+
+
+async def admin_token(client: httpx.AsyncClient, username: str = "root") -> str:
+    """An administrator's access token (the account is made an admin in the database)."""
+    assert (await register(client, username)).status_code == 201
+    await User.filter(username_key=username).update(is_admin=True)
+    token: str = (await login(client, username)).json()["access_token"]
+    return token
+
+
+async def refresh(client: httpx.AsyncClient, refresh_token: str, **form: str) -> httpx.Response:
+    """POST the refresh grant to /token and return the response."""
+    return await client.post(
+        "/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token, **form}
+    )
+
+
+async def me_status(client: httpx.AsyncClient, access_token: str) -> int:
+    """The status GET /user/me answers this access token."""
+    return (await client.get("/user/me", headers=bearer(access_token))).status_code
 
 
 def bearer(token: str) -> dict[str, str]:

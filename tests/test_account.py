@@ -4,15 +4,9 @@ import httpx
 
 from api.models import RefreshToken, Session, User
 
-from .conftest import PASSWORD, bearer, login, register
+from .conftest import PASSWORD, bearer, logged_in, login, register
 
 NEW_PASSWORD = "quiet-Harbour-lights-7"
-
-
-async def logged_in(client: httpx.AsyncClient, username: str = "alice", **extra: str) -> dict[str, str]:
-    assert (await register(client, username, **extra)).status_code == 201
-    body: dict[str, str] = (await login(client, username)).json()
-    return body
 
 
 async def test_patch_me_changes_email_and_full_name(client: httpx.AsyncClient) -> None:

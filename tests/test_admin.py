@@ -6,17 +6,9 @@ import httpx
 
 from api.models import User
 
-from .conftest import bearer, login, make_settings, register, serve
+from .conftest import admin_token, bearer, login, make_settings, register, serve
 
 INSUFFICIENT_ADMIN = 'Bearer error="insufficient_scope", scope="admin"'
-
-
-async def admin_token(client: httpx.AsyncClient, username: str = "root") -> str:
-    """An administrator's access token (the account is made an admin in the database)."""
-    assert (await register(client, username)).status_code == 201
-    await User.filter(username_key=username).update(is_admin=True)
-    token: str = (await login(client, username)).json()["access_token"]
-    return token
 
 
 async def user_id(username: str) -> int:

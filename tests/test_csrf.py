@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from api.config import Settings
+from api.csrf import CsrfTokens
 
 from .conftest import PASSWORD, register
 from .forms import BROWSER, ORIGIN, browser_client, browser_login, csrf_of
@@ -74,7 +75,10 @@ async def test_page_logout_revokes_the_session_clears_the_cookie_and_goes_home(
     token = csrf_of((await client.get("/")).text)
     response = await client.post("/logout", data={"csrf_token": token}, headers=BROWSER)
     assert response.status_code == 303 and response.headers["location"] == "/"
-    assert 'auth_token=""' in response.headers["set-cookie"] or "Max-Age=0" in response.headers["set-cookie"]
+    cleared = response.headers["set-cookie"]
+    assert cleared.startswith('auth_token=""; expires=') and cleared.endswith(
+        "; HttpOnly; Max-Age=0; Path=/; SameSite=lax; Secure"
+    )
     # the old cookie value no longer works, even if a browser kept it
     assert (await client.get("/user/me", headers={"Authorization": f"Bearer {cookie}"})).status_code == 401
 
@@ -85,3 +89,9 @@ async def test_page_logout_without_the_csrf_token_is_403(client: httpx.AsyncClie
     response = await client.post("/logout", data={}, headers=BROWSER)
     assert response.status_code == 403
     assert (await client.get("/user/me")).status_code == 200
+
+
+def test_csrf_tokens_belong_to_one_session() -> None:
+    tokens = CsrfTokens("k" * 40)
+    assert tokens.matches("session-a", tokens.for_session("session-a"))
+    assert not tokens.matches("session-b", tokens.for_session("session-a"))

@@ -14,9 +14,8 @@ from starlette.types import Receive, Scope, Send
 
 from api import fastpath, metrics
 
-from .conftest import bearer, make_settings, serve, token_for
+from .conftest import admin_token, bearer, make_settings, serve, token_for
 from .scrapes import TOKEN, metrics_client, requests_of, sample, scrape
-from .test_admin import admin_token
 
 
 @pytest.fixture

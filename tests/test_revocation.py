@@ -3,8 +3,7 @@
 import httpx
 from jose import jwt
 
-from .conftest import PASSWORD, bearer, login
-from .test_sessions import logged_in, me_status, refresh
+from .conftest import PASSWORD, bearer, logged_in, login, me_status, refresh
 
 
 async def test_logout_ends_this_session_and_keeps_the_others(client: httpx.AsyncClient) -> None:

@@ -29,7 +29,7 @@ def render(
 ) -> HTMLResponse:
     """A page with the shared layout's context and the security headers."""
     state: AppState = request.app.state.auth
-    csrf = state.codec.csrf_token(str(principal.session_id)) if principal else None
+    csrf = state.csrf.for_session(str(principal.session_id)) if principal else None
     return templates.TemplateResponse(
         request,
         template,

@@ -47,6 +47,8 @@ async def open_session(
     """A new session for a user who just proved who they are (logged in, or registered from the page)."""
     if granted is None:
         granted = scopes.allowed(is_admin=user.is_admin)
+    # logins are frequent enough to carry the clean-up, so nothing needs scheduling
+    await sessions.clean_up_if_due()
     session, refresh_token = await sessions.start(
         user, scope=scopes.render(granted), client=client, lifetime=_refresh_lifetime(state)
     )
@@ -65,9 +67,9 @@ async def refresh_grant(*, refresh_token: str, scope: str | None, state: AppStat
     return _issue(user, session, wanted, refresh_token=new_refresh_token, state=state)
 
 
-def _limits(state: AppState) -> throttle.Limits:
+def _limits(state: AppState) -> throttle.FailureLimits:
     settings = state.settings
-    return throttle.Limits(
+    return throttle.FailureLimits(
         max_failures=settings.login_max_failures,
         max_failures_per_address=settings.login_max_failures_per_address,
         window=timedelta(seconds=settings.login_failure_window_seconds),

@@ -27,7 +27,6 @@ class Client:
 
 async def start(user: User, *, scope: str, client: Client, lifetime: timedelta) -> tuple[Session, str]:
     """A new session for a successful login, and its first refresh token."""
-    await clean_up_if_due()
     moment = now()
     user_agent = client.user_agent[:USER_AGENT_MAX_LENGTH] if client.user_agent else None
     async with in_transaction():

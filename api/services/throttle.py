@@ -22,7 +22,7 @@ _FIRST_DELAY_SECONDS = 60
 
 
 @dataclass(frozen=True, slots=True)
-class Limits:
+class FailureLimits:
     """How many failures are allowed, within which window, and the longest delay."""
 
     max_failures: int
@@ -60,7 +60,7 @@ async def check(*, ip: str, username: str) -> bool:
     return any(counter.key == pair for counter in counters)
 
 
-async def record_failure(*, ip: str, username: str, limits: Limits) -> None:
+async def record_failure(*, ip: str, username: str, limits: FailureLimits) -> None:
     """Count a failed login for the pair and for the address, blocking either past its limit."""
     await _count(pair_key(ip=ip, username=username), limits.max_failures, limits, growing=True)
     await _count(address_key(ip), limits.max_failures_per_address, limits, growing=False)
@@ -71,7 +71,7 @@ async def record_success(*, ip: str, username: str) -> None:
     await LoginThrottle.filter(key=pair_key(ip=ip, username=username)).delete()
 
 
-async def _count(key: str, limit: int, limits: Limits, *, growing: bool) -> None:
+async def _count(key: str, limit: int, limits: FailureLimits, *, growing: bool) -> None:
     moment = now()
     await LoginThrottle.bulk_create(
         [LoginThrottle(key=key, failures=0, last_failure_at=moment)], ignore_conflicts=True
@@ -87,7 +87,7 @@ async def _count(key: str, limit: int, limits: Limits, *, growing: bool) -> None
         await row.save(update_fields=["failures", "last_failure_at", "blocked_until"])
 
 
-def _growing_delay(extra_failures: int, limits: Limits) -> timedelta:
+def _growing_delay(extra_failures: int, limits: FailureLimits) -> timedelta:
     seconds = _FIRST_DELAY_SECONDS * 2 ** min(extra_failures, 20)
     return min(limits.max_delay, timedelta(seconds=seconds))
 
