@@ -1,7 +1,8 @@
 """The authentication service: `create_app()` builds it; `api:app` is the app for the default settings."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from importlib.resources import files
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from tortoise.contrib.fastapi import RegisterTortoise
+from tortoise.timezone import now
 
 from . import fastpath, metrics
 from .body_limit import BodySizeLimit
@@ -20,29 +22,40 @@ from .edge.errors import domain_error_handler, token_aware_http_exception_handle
 from .errors import DomainError
 from .fastpath import MeFastPath
 from .openapi import install_openapi
-from .routes import admin, auth, ops, pages, token, users
+from .routes import admin, auth, email, email_pages, ops, pages, token, users
 from .routes.metrics import metrics_router
 from .routes.responses import MALFORMED_BODY
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None, *, me_fast_path: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    me_fast_path: bool = True,
+    clock: Callable[[], datetime] = now,
+) -> FastAPI:
     """The FastAPI app for these settings (by default, the environment's).
 
-    `me_fast_path=False` leaves `GET /user/me` to its route (the tests compare the two answers).
+    `me_fast_path=False` leaves `GET /user/me` to its route (the tests compare the two answers); `clock` is
+    what expiring links, throttles and the outbox take as "now" (tests move it forward).
     """
     settings = settings if settings is not None else get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = build_state(settings)
+        state = build_state(settings, clock=clock)
         app.state.auth = state
         try:
             await state.hasher.warm_up()
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
                 await prepare_schema(settings)
-                yield
+                # mails left pending by a stop or a crash go out now
+                state.delivery.start()
+                try:
+                    yield
+                finally:
+                    await state.delivery.stop()
         finally:
             state.hasher.close()
 
@@ -72,6 +85,8 @@ def create_app(settings: Settings | None = None, *, me_fast_path: bool = True) -
     # /users/me before /users/{user_id}
     app.include_router(users.router)
     app.include_router(admin.router)
+    app.include_router(email.router)
+    app.include_router(email_pages.router)
     app.include_router(ops.router)
     if settings.metrics_token is not None:
         app.include_router(metrics_router(settings.metrics_token))

@@ -16,6 +16,9 @@ Event = Literal[
     "account_deletion",
     "admin_update",
     "admin_delete",
+    "email_verification",
+    "password_reset_request",
+    "password_reset",
 ]
 
 

@@ -1,16 +1,20 @@
 """Start-up work done once per process, or once before several workers start."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from tortoise import Tortoise
+from tortoise.timezone import now
 
 from . import metrics, schema
 from .config import Settings
 from .csrf import CsrfTokens
 from .db import sqlite_folder, tortoise_config
 from .keys import resolve_secret_key
+from .mail.transport import FileTransport, SmtpTransport, Transport
 from .passwords import PasswordHasher, build_context, common_passwords
+from .services.delivery import MailDelivery
 from .state import AppState
 from .tokens import TokenCodec
 
@@ -47,8 +51,8 @@ async def prepare_schema(settings: Settings) -> list[str]:
     return []
 
 
-def build_state(settings: Settings) -> AppState:
-    """The settings, hasher and token codec that requests use."""
+def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> AppState:
+    """The settings, hasher, token codec, CSRF tokens and mail delivery that requests use."""
     key = ensure_storage(settings)
     codec = TokenCodec(
         key=key,
@@ -67,4 +71,14 @@ def build_state(settings: Settings) -> AppState:
         observe=metrics.password_hash_seconds.observe if settings.metrics_token is not None else None,
     )
     common_passwords()  # loaded now, not by the first registration on the event loop
-    return AppState(settings=settings, hasher=hasher, codec=codec, csrf=CsrfTokens(key))
+    delivery = MailDelivery(transport=_transport(settings), sender=settings.mail_from, clock=clock)
+    return AppState(
+        settings=settings, hasher=hasher, codec=codec, csrf=CsrfTokens(key), delivery=delivery, clock=clock
+    )
+
+
+def _transport(settings: Settings) -> Transport:
+    if settings.smtp_url is None:
+        # development: nothing to install, and every link can be followed from the log or the file
+        return FileTransport(settings.data_dir / "mail")
+    return SmtpTransport(settings.smtp_url.get_secret_value(), timeout=settings.smtp_timeout_seconds)

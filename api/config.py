@@ -6,6 +6,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,14 @@ class Settings(BaseSettings):
     login_max_delay_seconds: int = Field(default=15 * 60, ge=1, le=24 * 3600)
     trusted_proxies: str = ""
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    public_url: str = "http://localhost:8000"
+    # may hold the SMTP password
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Auth service <no-reply@localhost>"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    email_verification_expire_hours: int = Field(default=48, ge=1, le=24 * 30)
+    password_reset_expire_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    require_verified_email: bool = False
 
     @field_validator("token_url")
     @classmethod
@@ -63,6 +72,25 @@ class Settings(BaseSettings):
     def _secret_key_is_strong(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters (try: openssl rand -hex 32)")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_a_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("PUBLIC_URL must be an http(s) base URL such as https://auth.example.com")
+        return value.rstrip("/")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_is_smtp(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parts = urlsplit(value.get_secret_value())
+            if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
+                raise ValueError(
+                    "SMTP_URL must be smtp://, smtp+starttls:// or smtps://[user:pass@]host[:port]"
+                )
         return value
 
     @field_validator("trusted_proxies")

@@ -47,14 +47,27 @@ class EmailTaken(DomainError):
     detail = "Email already registered"
 
 
-class WeakPassword(DomainError):
-    """The password breaks the policy; the message says how, `field` names the body field it came in."""
+class FieldProblem(DomainError):
+    """A body field the schema accepts but the rules refuse: FastAPI's 422 shape, for `field`."""
 
     status_code = HTTPStatus.UNPROCESSABLE_ENTITY  # 422; Python 3.13 names it UNPROCESSABLE_CONTENT
+    error_type: ClassVar[str] = "value_error"
 
     def __init__(self, problem: str, *, field: str) -> None:
         super().__init__(problem)
         self.field = field
+
+
+class WeakPassword(FieldProblem):
+    """The password breaks the policy; the message says how."""
+
+    error_type = "password_policy"
+
+
+class EmailRequired(FieldProblem):
+    """REQUIRE_VERIFIED_EMAIL is on and the registration has no e-mail address."""
+
+    error_type = "missing"
 
 
 class InvalidCredentials(DomainError):
@@ -158,6 +171,45 @@ class LastAdmin(DomainError):
 
     status_code = HTTPStatus.CONFLICT
     detail = "Cannot remove the last admin"
+
+
+class InvalidEmailToken(DomainError):
+    """A link's token that is unknown, used, expired, or for an address the account no longer has."""
+
+    detail = "Invalid or expired token"
+
+
+class NoEmailAddress(DomainError):
+    """The account has no e-mail address to verify."""
+
+    detail = "No e-mail address"
+
+
+class EmailAlreadyVerified(DomainError):
+    """The account's address is verified already."""
+
+    detail = "E-mail already verified"
+
+
+class EmailNotVerified(DomainError):
+    """REQUIRE_VERIFIED_EMAIL is on and the account's address is not verified yet."""
+
+    detail = "Email not verified"
+    oauth_error = "invalid_grant"
+
+
+class RateLimited(DomainError):
+    """Too many requests of one kind (reset links, verification mails); `retry_after` in seconds."""
+
+    status_code = HTTPStatus.TOO_MANY_REQUESTS
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many requests; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class Throttled(DomainError):

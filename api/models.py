@@ -24,6 +24,8 @@ class User(Model):
     disabled = fields.BooleanField(default=False)
     is_admin = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # db_default: the column joins tables that already hold users (every earlier account is unverified)
+    email_verified = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "users"
@@ -75,3 +77,47 @@ class LoginThrottle(Model):
 
     class Meta:
         table = "login_throttle"
+
+
+class EmailToken(Model):
+    """A link's token (verify an address, reset a password), known only by its SHA-256, single-use.
+
+    `email` is the address the link went to: a verification is void once the account's address differs.
+    """
+
+    token_hash = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="email_tokens", on_delete=fields.CASCADE
+    )
+    purpose = fields.CharField(max_length=16)
+    email = fields.CharField(max_length=320)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "email_tokens"
+
+
+class OutboxMail(Model):
+    """A mail to send, written in the transaction of the change that causes it, sent by a background task.
+
+    Pending while neither `sent_at` nor `failed_at` is set, due at `due_at`: a worker claims a mail by moving
+    `due_at` past the time a send may take, so a worker that dies mid-send leaves it to be retried.
+    """
+
+    id = fields.IntField(primary_key=True)
+    to_address = fields.CharField(max_length=320)
+    subject = fields.CharField(max_length=200)
+    text_body = fields.TextField()
+    html_body = fields.TextField()
+    message_id = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField()
+    due_at = fields.DatetimeField(db_index=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=500, null=True)
+    sent_at = fields.DatetimeField(null=True)
+    failed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "mail_outbox"

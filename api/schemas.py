@@ -84,6 +84,7 @@ class UserOut(BaseModel):
     disabled: bool
     is_admin: bool
     created_at: datetime
+    email_verified: bool
 
 
 class UserPage(BaseModel):
@@ -124,6 +125,31 @@ class OAuthError(BaseModel):
 
 class ErrorDetail(BaseModel):
     """An error, in FastAPI's shape."""
+
+    detail: str
+
+
+class EmailTokenBody(BaseModel):
+    """The token of a link in a mail."""
+
+    token: str = Field(max_length=200)
+
+
+class ForgotPassword(BaseModel):
+    """The address a reset link should go to, if an account uses it."""
+
+    email: Email
+
+
+class PasswordReset(BaseModel):
+    """The reset link's token, and the new password."""
+
+    token: str = Field(max_length=200)
+    new_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class Accepted(BaseModel):
+    """What was accepted, in words (FastAPI's `detail`)."""
 
     detail: str
 

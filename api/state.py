@@ -1,18 +1,26 @@
 """What the app builds at start-up and every request may use."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from .config import Settings
 from .csrf import CsrfTokens
 from .passwords import PasswordHasher
+from .services.delivery import MailDelivery
 from .tokens import TokenCodec
 
 
 @dataclass(frozen=True, slots=True)
 class AppState:
-    """The settings, the password hasher, the token codec and the CSRF tokens of one running app."""
+    """The settings, password hasher, token codec, CSRF tokens, mail delivery and clock of one running app.
+
+    `clock` is "now" for what expires (mail links, throttles) and for the outbox; tests move it forward.
+    """
 
     settings: Settings
     hasher: PasswordHasher
     codec: TokenCodec
     csrf: CsrfTokens
+    delivery: MailDelivery
+    clock: Callable[[], datetime]

@@ -16,13 +16,16 @@ from .conftest import ON_POSTGRES, make_settings, serve
 from .legacy import SCHEMA_DIR, make_release_0_1_database, query, run_script
 from .live import free_port, run_py
 
+MIGRATIONS_DIR = Path(schema.__file__).parent / "migrations"
+# every migration shipped, in order: the first is 0.1.0's schema
+SHIPPED = sorted(path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.py"))
 _BROKEN_MIGRATION = """
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0001_initial")]
+    dependencies = [("models", "LATEST")]
     operations = [
         ops.RunSQL('CREATE TABLE "half_done" ("id" INT)'),
         ops.RunSQL('ALTER TABLE "users" ADD COLUMN "nickname" VARCHAR(20)'),
@@ -93,10 +96,12 @@ async def test_the_first_migration_is_exactly_the_0_1_0_schema() -> None:
 
 def test_migrate_applies_once_and_check_is_clean_afterwards(tmp_path: Path, fresh_database_url: str) -> None:
     before = run_py(tmp_path, fresh_database_url, "migrate", "--check")
-    assert (before.returncode, before.stdout) == (1, "pending: models.0001_initial\nthe schema is behind\n")
+    pending = "".join(f"pending: models.{name}\n" for name in SHIPPED)
+    assert (before.returncode, before.stdout) == (1, pending + "the schema is behind\n")
     first = run_py(tmp_path, fresh_database_url, "migrate")
     assert first.returncode == 0, first.stderr
-    assert first.stdout == "applied migration models.0001_initial\nthe schema is up to date\n"
+    applied = "".join(f"applied migration models.{name}\n" for name in SHIPPED)
+    assert first.stdout == applied + "the schema is up to date\n"
     again = run_py(tmp_path, fresh_database_url, "migrate")
     assert (again.returncode, again.stdout) == (0, "the schema is up to date\n")
     after = run_py(tmp_path, fresh_database_url, "migrate", "--check")
@@ -108,7 +113,7 @@ async def test_auto_migrate_off_refuses_to_start_while_behind_and_names_the_comm
 ) -> None:
     refused = run_py(tmp_path, fresh_database_url, "--port", str(free_port()), AUTO_MIGRATE="false")
     assert refused.returncode == 1
-    assert "models.0001_initial pending" in refused.stderr
+    assert f"{', '.join(f'models.{name}' for name in SHIPPED)} pending" in refused.stderr
     assert "run `python run.py migrate` first" in refused.stderr
     assert "Traceback" not in refused.stdout + refused.stderr
     assert (await _snapshot(fresh_database_url))["columns"] == [], "nothing may be created"
@@ -131,14 +136,15 @@ async def test_a_failed_migration_leaves_the_database_as_it_was_and_the_service_
     package = tmp_path / "broken_migrations"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    shutil.copy(Path(schema.__file__).parent / "migrations" / "0001_initial.py", package)
-    (package / "0002_broken.py").write_text(_BROKEN_MIGRATION)
+    for name in SHIPPED:
+        shutil.copy(MIGRATIONS_DIR / f"{name}.py", package)
+    (package / "9999_broken.py").write_text(_BROKEN_MIGRATION.replace("LATEST", SHIPPED[-1]))
 
     argv = [sys.executable, "-c", _RUN_WITH_MIGRATIONS, "broken_migrations", "--port", str(free_port())]
     result = run_py(tmp_path, fresh_database_url, argv=argv, PYTHONPATH=str(tmp_path))
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "error: migration models.0002_broken failed and was rolled back" in result.stderr
+    assert "error: migration models.9999_broken failed and was rolled back" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert await _snapshot(fresh_database_url) == before
 

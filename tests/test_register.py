@@ -15,7 +15,17 @@ async def test_register_returns_201_and_the_user_without_secrets(client: httpx.A
     response = await register(client, "alice", email="Alice@Example.com", full_name="Alice Liddell")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "username", "email", "full_name", "disabled", "is_admin", "created_at"}
+    assert set(body) == {
+        "id",
+        "username",
+        "email",
+        "full_name",
+        "disabled",
+        "is_admin",
+        "created_at",
+        "email_verified",
+    }
+    assert body["email_verified"] is False
     assert body["username"] == "alice"
     assert body["email"] == "alice@example.com"
     assert body["full_name"] == "Alice Liddell"

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from ..errors import DomainError, WeakPassword
+from ..errors import DomainError, FieldProblem
 from .oauth import oauth_error
 
 
@@ -19,8 +19,8 @@ def _validation_body(errors: list[dict[str, object]]) -> JSONResponse:
 
 def error_response(exc: DomainError) -> JSONResponse:
     """The contract's answer to a domain error: `{"detail"}` with its status and headers, or a 422."""
-    if isinstance(exc, WeakPassword):
-        return _validation_body([{"type": "password_policy", "loc": ("body", exc.field), "msg": exc.message}])
+    if isinstance(exc, FieldProblem):
+        return _validation_body([{"type": exc.error_type, "loc": ("body", exc.field), "msg": exc.message}])
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=exc.headers or None)
 
 

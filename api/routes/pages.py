@@ -40,11 +40,11 @@ async def login_page(
 
 
 @router.get("/private", response_class=HTMLResponse)
-async def private_page(request: Request, principal: OptionalPrincipal) -> Response:
+async def private_page(request: Request, principal: OptionalPrincipal, verification: str = "") -> Response:
     """Only for logged-in users; anyone else goes to the login page first."""
     if principal is None:
         return RedirectResponse("/login?next=/private", status_code=status.HTTP_303_SEE_OTHER)
-    return render(request, "private.html", principal=principal)
+    return render(request, "private.html", principal=principal, sent=verification == "sent")
 
 
 class RegistrationForm(BaseModel):

@@ -27,9 +27,9 @@ async def read_me(user: CurrentUser) -> Response:
     response_model=UserOut,
     responses={status.HTTP_409_CONFLICT: {"description": "Email already registered"}},
 )
-async def update_me(body: ProfileUpdate, user: CurrentUser) -> User:
+async def update_me(body: ProfileUpdate, user: CurrentUser, state: State) -> User:
     """Change your e-mail address or full name (send null to clear one)."""
-    return await users.update_fields(user, changes=body.model_dump(exclude_unset=True))
+    return await users.update_profile(user, changes=body.model_dump(exclude_unset=True), state=state)
 
 
 @router.post(
@@ -44,8 +44,7 @@ async def change_password(body: PasswordChange, user: CurrentUser, state: State,
             user,
             current_password=body.current_password,
             new_password=body.new_password,
-            hasher=state.hasher,
-            min_password_length=state.settings.password_min_length,
+            state=state,
         )
     except WrongPassword:
         audit.record("password_change", outcome="failure", ip=client.ip, user_id=user.id)

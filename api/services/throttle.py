@@ -14,7 +14,7 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from .. import usernames
-from ..errors import Throttled
+from ..errors import RateLimited, Throttled
 from ..models import LoginThrottle
 
 # the first block after too many failures for one address and username; each further failure doubles it
@@ -84,6 +84,27 @@ async def _count(key: str, limit: int, limits: FailureLimits, *, growing: bool) 
             row.blocked_until = moment + (
                 _growing_delay(row.failures - limit, limits) if growing else limits.window
             )
+        await row.save(update_fields=["failures", "last_failure_at", "blocked_until"])
+
+
+async def take(kind: str, subject: str, *, limit: int, window: timedelta, moment: datetime) -> None:
+    """Count one request of `kind` by `subject` (an address, a user); RateLimited past `limit` per `window`.
+
+    The same table as the login counters, under other keys: `failures` counts the requests of the current
+    window, and `blocked_until` is when that window ends.
+    """
+    key = _key(kind, subject)
+    await LoginThrottle.bulk_create(
+        [LoginThrottle(key=key, failures=0, last_failure_at=moment)], ignore_conflicts=True
+    )
+    async with in_transaction():
+        row = await LoginThrottle.filter(key=key).select_for_update().get()
+        if row.blocked_until is None or row.blocked_until <= moment:
+            row.failures, row.blocked_until = 0, moment + window
+        if row.failures >= limit:
+            raise RateLimited(max(1, math.ceil((row.blocked_until - moment).total_seconds())))
+        row.failures += 1
+        row.last_failure_at = moment
         await row.save(update_fields=["failures", "last_failure_at", "blocked_until"])
 
 

@@ -1,12 +1,15 @@
 """Accounts: registration, password login, profile and password changes, deletion."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from .. import metrics, usernames
+from ..config import Settings
 from ..errors import (
+    EmailRequired,
     EmailTaken,
     InactiveUser,
     InvalidCredentials,
@@ -19,13 +22,19 @@ from ..models import User
 from ..passwords import MAX_PASSWORD_LENGTH, PasswordHasher, policy_problem
 from ..schemas import UserCreate
 from ..state import AppState
-from . import sessions
+from . import links, mails, sessions
 
 
 async def self_register(data: UserCreate, *, state: AppState) -> User:
     """Registration by the user themself, from the API or the page: refused while registration is closed."""
     if not state.settings.registration_open:
         raise RegistrationClosed
+    if state.settings.require_verified_email and data.email is None:
+        raise EmailRequired("An e-mail address is required to register", field="email")
+
+    async def verify_address(user: User) -> None:
+        await mails.verification(user, state)
+
     user = await register(
         username=data.username,
         password=data.password,
@@ -33,7 +42,9 @@ async def self_register(data: UserCreate, *, state: AppState) -> User:
         full_name=data.full_name,
         hasher=state.hasher,
         min_password_length=state.settings.password_min_length,
+        on_created=verify_address,
     )
+    state.delivery.wake()
     metrics.registrations.inc()
     return user
 
@@ -46,8 +57,12 @@ async def register(
     full_name: str | None,
     hasher: PasswordHasher,
     min_password_length: int,
+    on_created: Callable[[User], Awaitable[None]] | None = None,
 ) -> User:
-    """Create an account; the database's unique constraints settle simultaneous registrations."""
+    """Create an account; the database's unique constraints settle simultaneous registrations.
+
+    `on_created` runs in the transaction that creates the account (the verification mail joins it).
+    """
     if problem := policy_problem(password, username=username, min_length=min_password_length):
         raise WeakPassword(problem, field="password")
     key = usernames.lookup_key(username)
@@ -55,13 +70,17 @@ async def register(
     await _ensure_available(username_key=key, email=email)
     password_hash = await hasher.hash(password)
     try:
-        return await User.create(
-            username=username,
-            username_key=key,
-            email=email,
-            full_name=full_name,
-            password_hash=password_hash,
-        )
+        async with in_transaction():
+            user = await User.create(
+                username=username,
+                username_key=key,
+                email=email,
+                full_name=full_name,
+                password_hash=password_hash,
+            )
+            if on_created is not None:
+                await on_created(user)
+            return user
     except IntegrityError:
         await _ensure_available(username_key=key, email=email)
         raise UsernameTaken from None
@@ -95,6 +114,18 @@ async def authenticate(*, username: str, password: str, hasher: PasswordHasher) 
     return user
 
 
+async def update_profile(user: User, *, changes: dict[str, Any], state: AppState) -> User:
+    """The owner's own changes; a new address is unverified, gets a verification, and the old one a notice."""
+    old_email, old_verified = user.email, user.email_verified
+    if "email" not in changes or changes["email"] == old_email:
+        return await update_fields(user, changes={k: v for k, v in changes.items() if k != "email"})
+    async with in_transaction():
+        await update_fields(user, changes={**changes, "email_verified": False})
+        await mails.email_changed(user, old_email=old_email, old_verified=old_verified, state=state)
+    state.delivery.wake()
+    return user
+
+
 async def update_fields(user: User, *, changes: dict[str, Any]) -> User:
     """Change some fields of an account; EmailTaken when another account has the new address."""
     email = changes.get("email")
@@ -114,17 +145,37 @@ async def _check_password(user: User, password: str, hasher: PasswordHasher) -> 
         raise WrongPassword
 
 
-async def change_password(
-    user: User, *, current_password: str, new_password: str, hasher: PasswordHasher, min_password_length: int
-) -> None:
+async def change_password(user: User, *, current_password: str, new_password: str, state: AppState) -> None:
     """Replace the password after checking the current one; every session of the user ends."""
-    await _check_password(user, current_password, hasher)
-    if problem := policy_problem(new_password, username=user.username, min_length=min_password_length):
+    await _check_password(user, current_password, state.hasher)
+    await set_password(user, new_password, state=state)
+
+
+def require_policy(user: User, new_password: str, *, settings: Settings) -> None:
+    """WeakPassword (for the `new_password` field) when the new password breaks the policy."""
+    if problem := policy_problem(
+        new_password, username=user.username, min_length=settings.password_min_length
+    ):
         raise WeakPassword(problem, field="new_password")
-    user.password_hash = await hasher.hash(new_password)
+
+
+async def set_password(user: User, new_password: str, *, state: AppState, verified: bool = False) -> None:
+    """A new password by any route: every session and every reset link ends, and a notice goes out.
+
+    `verified`: the change came through a link in a mail to the account's address, which proves it.
+    """
+    require_policy(user, new_password, settings=state.settings)
+    user.password_hash = await state.hasher.hash(new_password)
+    fields = ["password_hash"]
+    if verified and not user.email_verified:
+        user.email_verified = True
+        fields.append("email_verified")
     async with in_transaction():
-        await user.save(update_fields=["password_hash"])
+        await user.save(update_fields=fields)
         await sessions.revoke_all(user.id)
+        await links.void_resets(user.id)
+        await mails.password_changed(user, state)
+    state.delivery.wake()
 
 
 async def delete_account(user: User, *, password: str, hasher: PasswordHasher) -> None:

@@ -1,0 +1,93 @@
+"""The background task of each worker that sends the outbox's due mails, and retries the ones that fail."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from .. import metrics
+from ..mail.compose import message
+from ..mail.transport import DeliveryFailed, Transport
+from ..models import OutboxMail
+from . import outbox
+
+logger = logging.getLogger("api.mail")
+
+
+class MailDelivery:
+    """Sends due mails when woken (a mail was queued here) and every `poll_seconds` (queued elsewhere)."""
+
+    def __init__(
+        self, *, transport: Transport, sender: str, clock: Callable[[], datetime], poll_seconds: float = 1.0
+    ) -> None:
+        self._transport = transport
+        self._sender = sender
+        self._clock = clock
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Look for due mails now (after a change that queued one has committed)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the background task (in the app's lifespan)."""
+        self._task = asyncio.create_task(self._run(), name="mail-delivery")
+
+    async def stop(self) -> None:
+        """Stop the task; a mail being sent is left to the claim's expiry and sent again later."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def deliver_due(self) -> int:
+        """Send every mail due now; how many were handed over."""
+        sent = 0
+        while claimed := await outbox.claim_due(moment=self._clock()):
+            for mail in claimed:
+                sent += await self._deliver(mail)
+        metrics.mails_pending.set(await outbox.pending_count())
+        return sent
+
+    async def _deliver(self, mail: OutboxMail) -> int:
+        mime = message(
+            sender=self._sender,
+            to=mail.to_address,
+            subject=mail.subject,
+            text=mail.text_body,
+            html=mail.html_body,
+            message_id=mail.message_id,
+            date=mail.created_at,
+        )
+        try:
+            await self._transport.send(mime)
+        except DeliveryFailed as exc:
+            if await outbox.mark_failed_attempt(mail, error=str(exc), moment=self._clock()):
+                logger.warning("mail %s: attempt %d failed, will retry: %s", mail.id, mail.attempts, exc)
+            else:
+                logger.error(
+                    "mail %s to %s given up after %d attempts: %s",
+                    mail.id,
+                    mail.to_address,
+                    mail.attempts,
+                    exc,
+                )
+            return 0
+        await outbox.mark_sent(mail, moment=self._clock())
+        return 1
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+            except Exception:  # the database or the transport broke: log it and keep the worker alive
+                logger.exception("mail delivery failed; trying again shortly")
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow the cancel that stops the task
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_seconds):
+                    await self._wake.wait()

@@ -1,0 +1,62 @@
+"""E-mail verification and password reset: what the links in the mails do, and asking for them again."""
+
+from datetime import timedelta
+
+from tortoise.transactions import in_transaction
+
+from ..errors import EmailAlreadyVerified, NoEmailAddress
+from ..models import User
+from ..state import AppState
+from . import links, mails, throttle, users
+
+_HOUR = timedelta(hours=1)
+RESENDS_PER_HOUR = 3
+RESET_REQUESTS_PER_HOUR = 5
+
+
+async def verify_email(token: str, *, state: AppState) -> User:
+    """The account whose address the link verifies, now verified; InvalidEmailToken otherwise."""
+    used = await links.consume(token, purpose="verify_email", moment=state.clock())
+    user: User = used.user
+    if not user.email_verified:
+        user.email_verified = True
+        await user.save(update_fields=["email_verified"])
+    return user
+
+
+async def resend_verification(user: User, *, state: AppState) -> None:
+    """Another verification mail for the signed-in user's address (3 an hour)."""
+    if user.email is None:
+        raise NoEmailAddress
+    if user.email_verified:
+        raise EmailAlreadyVerified
+    moment = state.clock()
+    await throttle.take("resend", str(user.id), limit=RESENDS_PER_HOUR, window=_HOUR, moment=moment)
+    async with in_transaction():
+        await mails.verification(user, state)
+    state.delivery.wake()
+
+
+async def forgot_password(email: str, *, ip: str, state: AppState) -> int | None:
+    """Queue a reset link when an active account uses this address; the user's id (for the audit log).
+
+    The caller answers the same whatever this finds, and nothing is sent inline, so the answer tells nothing.
+    """
+    await throttle.take("forgot", ip, limit=RESET_REQUESTS_PER_HOUR, window=_HOUR, moment=state.clock())
+    user = await User.get_or_none(email=email)
+    if user is None or user.disabled:
+        return None
+    async with in_transaction():
+        await mails.reset_link(user, state)
+    state.delivery.wake()
+    return user.id
+
+
+async def reset_password(token: str, new_password: str, *, state: AppState) -> User:
+    """Set a new password through a reset link; every session ends, and the address counts as verified."""
+    # the policy is checked before the link is used up, so a refused password leaves the link working
+    user: User = (await links.check(token, purpose="reset_password", moment=state.clock())).user
+    users.require_policy(user, new_password, settings=state.settings)
+    await links.consume(token, purpose="reset_password", moment=state.clock())
+    await users.set_password(user, new_password, state=state, verified=True)
+    return user
