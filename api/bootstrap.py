@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 
 from tortoise import Tortoise
 from tortoise.timezone import now
@@ -14,6 +15,7 @@ from .db import sqlite_folder, tortoise_config
 from .keys import resolve_secret_key
 from .mail.transport import FileTransport, SmtpTransport, Transport
 from .passwords import PasswordHasher, build_context, common_passwords
+from .services import mails
 from .services.delivery import MailDelivery
 from .state import AppState
 from .tokens import TokenCodec
@@ -72,9 +74,11 @@ def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> A
     )
     common_passwords()  # loaded now, not by the first registration on the event loop
     delivery = MailDelivery(transport=_transport(settings), sender=settings.mail_from, clock=clock)
-    return AppState(
+    state = AppState(
         settings=settings, hasher=hasher, codec=codec, csrf=CsrfTokens(key), delivery=delivery, clock=clock
     )
+    delivery.prepare = partial(mails.reset_link, state=state)
+    return state
 
 
 def _transport(settings: Settings) -> Transport:

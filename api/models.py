@@ -107,6 +107,9 @@ class OutboxMail(Model):
     """
 
     id = fields.IntField(primary_key=True)
+    # "mail": ready to send. "reset_request": someone asked for a reset link for `to_address`; the delivery
+    # looks the address up and writes the mail, so the request does the same work whoever the address is
+    kind = fields.CharField(max_length=16, default="mail")
     to_address = fields.CharField(max_length=320)
     subject = fields.CharField(max_length=200)
     text_body = fields.TextField()

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ from tortoise import Tortoise, connections
 from api import create_app
 from api.config import Settings
 from api.models import User
+
+from .live import free_port
+from .smtp import Inbox, smtp_server
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://:memory:")
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql://", "asyncpg://"))
@@ -57,12 +61,30 @@ async def _empty_tables(database_url: str) -> None:
     await connections.get("default").execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
+class Clock:
+    """A clock the app reads as "now" for what expires; a test moves it forward instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward, e.g. `advance(hours=49)`."""
+        self.now += timedelta(**delta)
+
+
 @asynccontextmanager
 async def serve(
-    settings: Settings, base_url: str = "http://testserver", *, me_fast_path: bool = True
+    settings: Settings,
+    base_url: str = "http://testserver",
+    *,
+    me_fast_path: bool = True,
+    clock: Clock | None = None,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The app for these settings with its lifespan entered, and an async client over it."""
-    app = create_app(settings, me_fast_path=me_fast_path)
+    app = create_app(settings, me_fast_path=me_fast_path, **({"clock": clock} if clock else {}))
     async with app.router.lifespan_context(app):
         await _empty_tables(settings.database_url)
         transport = httpx.ASGITransport(app=app)
@@ -178,3 +200,11 @@ def fresh_database_url(tmp_path: Path) -> Iterator[str]:
         yield TEST_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         _postgres_admin_now(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[str, Inbox]]:
+    """A real SMTP server on a free port: its `SMTP_URL` and what it received."""
+    port = free_port()
+    with smtp_server(port) as inbox:
+        yield f"smtp://127.0.0.1:{port}", inbox

@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from .conftest import PASSWORD
-from .live import running_service
+from .live import free_port, running_service
+from .smtp import link_in, smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -167,3 +168,35 @@ def test_pages_fit_a_phone_screen(page: Page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert overflow is False
     screenshot(page, "home-phone")
+
+
+def test_forgot_password_mail_reset_page_and_log_in_with_the_new_password(
+    browser: Browser, tmp_path: Path, fresh_database_url: str
+) -> None:
+    port = free_port()
+    env = {"SMTP_URL": f"smtp://127.0.0.1:{port}"}
+    with smtp_server(port) as inbox, running_service(tmp_path, fresh_database_url, extra_env=env) as service:
+        context = browser.new_context(base_url=service.url.replace("127.0.0.1", "localhost"))
+        page = context.new_page()
+        register_through_the_page(page)
+        page.click("main button:has-text('Log out')")
+        page.goto("/login")
+        page.click("text=Forgot password?")
+        page.fill("input[name=email]", "alice@example.com")
+        screenshot(page, "forgot-password")
+        page.click("button[type=submit]")
+        expect(page.locator("main")).to_contain_text("a reset link is on its way")
+        reset = [m for m in inbox.wait_for_sync(2) if m["Subject"] == "Reset your password"][0]
+        link = link_in(reset, "http://localhost:8000/reset-password?token=")
+        page.goto(link.removeprefix("http://localhost:8000"))
+        page.fill("input[name=new_password]", "amber-Lighthouse-77")
+        screenshot(page, "reset-password")
+        page.click("button[type=submit]")
+        expect(page.locator("main")).to_contain_text("Your password was changed")
+        page.click("main a:has-text('Log in')")
+        page.fill("input[name=username]", "alice")
+        page.fill("input[name=password]", "amber-Lighthouse-77")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/")
+        expect(page.locator("main")).to_contain_text("You are signed in as alice")
+        context.close()

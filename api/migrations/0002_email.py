@@ -42,6 +42,7 @@ class Migration(migrations.Migration):
             name="OutboxMail",
             fields=[
                 ("id", fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ("kind", fields.CharField(default="mail", max_length=16)),
                 ("to_address", fields.CharField(max_length=320)),
                 ("subject", fields.CharField(max_length=200)),
                 ("text_body", fields.TextField(unique=False)),

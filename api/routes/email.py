@@ -52,8 +52,8 @@ async def resend_verification(request: Request, user: CurrentUser, state: State)
 )
 async def forgot_password(body: ForgotPassword, state: State, client: ClientInfo) -> Accepted:
     """Mail a reset link, if an account uses this address; the answer is the same either way."""
-    user_id = await recovery.forgot_password(body.email, ip=client.ip or "unknown", state=state)
-    audit.record("password_reset_request", outcome="success", ip=client.ip, user_id=user_id)
+    await recovery.forgot_password(body.email, ip=client.ip or "unknown", state=state)
+    audit.record("password_reset_request", outcome="success", ip=client.ip)
     return Accepted(detail=RESET_ACCEPTED)
 
 

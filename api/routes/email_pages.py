@@ -43,7 +43,7 @@ async def forgot_password_form(
         return refused
     try:
         address = ForgotPassword(email=email).email
-        user_id = await recovery.forgot_password(address, ip=client.ip or "unknown", state=state)
+        await recovery.forgot_password(address, ip=client.ip or "unknown", state=state)
     except ValidationError:
         return render(
             request,
@@ -61,7 +61,7 @@ async def forgot_password_form(
             error=exc.message,
             done=None,
         )
-    audit.record("password_reset_request", outcome="success", ip=client.ip, user_id=user_id)
+    audit.record("password_reset_request", outcome="success", ip=client.ip)
     return render(request, "forgot_password.html", error=None, done=RESET_ACCEPTED)
 
 

@@ -9,7 +9,14 @@ from .. import audit, metrics, scopes, web
 from ..deps import ClientInfo, State
 from ..edge.oauth import NO_STORE, Refusal, oauth_error
 from ..edge.pages import logged_in, login_refused
-from ..errors import DomainError, InactiveUser, InvalidCredentials, InvalidRefreshToken, Throttled
+from ..errors import (
+    DomainError,
+    EmailNotVerified,
+    InactiveUser,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    Throttled,
+)
 from ..schemas import OAuthError, TokenResponse
 from ..services import grants, sessions
 from ..services.sessions import Client
@@ -22,6 +29,7 @@ _OUTCOMES: dict[type[DomainError], str] = {
     InvalidCredentials: "failure",
     InvalidRefreshToken: "failure",
     InactiveUser: "inactive",
+    EmailNotVerified: "unverified",
 }
 
 

@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from .. import metrics
@@ -13,6 +13,7 @@ from ..models import OutboxMail
 from . import outbox
 
 logger = logging.getLogger("api.mail")
+_STOP_GRACE_SECONDS = 5.0
 
 
 class MailDelivery:
@@ -27,6 +28,9 @@ class MailDelivery:
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        # turns a request row (a reset link asked for) into its mail, or drops it: False when there is none
+        self.prepare: Callable[[OutboxMail], Awaitable[bool]] | None = None
 
     def wake(self) -> None:
         """Look for due mails now (after a change that queued one has committed)."""
@@ -37,12 +41,19 @@ class MailDelivery:
         self._task = asyncio.create_task(self._run(), name="mail-delivery")
 
     async def stop(self) -> None:
-        """Stop the task; a mail being sent is left to the claim's expiry and sent again later."""
-        if self._task is not None:
+        """Stop the task: at once when idle; a send still running after a few seconds is cancelled (its mail
+        goes out again once the claim runs out)."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        # no cancel while it waits: Python 3.11 can lose a cancel that meets a timeout, and the task lives on
+        done, _ = await asyncio.wait({self._task}, timeout=_STOP_GRACE_SECONDS)
+        if not done:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
 
     async def deliver_due(self) -> int:
         """Send every mail due now; how many were handed over."""
@@ -54,6 +65,8 @@ class MailDelivery:
         return sent
 
     async def _deliver(self, mail: OutboxMail) -> int:
+        if mail.kind != outbox.MAIL and not (self.prepare is not None and await self.prepare(mail)):
+            return 0
         mime = message(
             sender=self._sender,
             to=mail.to_address,
@@ -81,13 +94,16 @@ class MailDelivery:
         return 1
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.deliver_due()
             except Exception:  # the database or the transport broke: log it and keep the worker alive
                 logger.exception("mail delivery failed; trying again shortly")
-            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow the cancel that stops the task
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll_seconds):
-                    await self._wake.wait()
+            if self._stopping:
+                return
+            waiter = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=self._poll_seconds)
+            finally:
+                waiter.cancel()

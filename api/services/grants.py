@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from .. import scopes
-from ..errors import InvalidCredentials, InvalidScope
+from ..errors import EmailNotVerified, InvalidCredentials, InvalidScope
 from ..models import Session, User
 from ..state import AppState
 from . import sessions, throttle, users
@@ -36,6 +36,8 @@ async def password_grant(
         raise
     if counted:
         await throttle.record_success(ip=address, username=username)
+    if state.settings.require_verified_email and not user.email_verified:
+        raise EmailNotVerified
     return await open_session(
         user, client=client, state=state, granted=scopes.grant(scope, is_admin=user.is_admin)
     )

@@ -7,9 +7,11 @@ Call these inside the transaction of the change that causes the mail; `wake` the
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from tortoise.transactions import in_transaction
+
 from ..config import Settings
 from ..mail.compose import MailKind, compose
-from ..models import User
+from ..models import OutboxMail, User
 from ..state import AppState
 from . import links, outbox
 
@@ -48,16 +50,28 @@ async def verification(user: User, state: AppState) -> None:
     )
 
 
-async def reset_link(user: User, state: AppState) -> None:
-    """A link that sets a new password."""
-    if user.email is None:
-        return
+async def reset_link(row: OutboxMail, state: AppState) -> bool:
+    """Write the reset link a request row asked for, if an active account uses its address; else drop it."""
+    user = await User.get_or_none(email=row.to_address)
+    if user is None or user.disabled or user.email is None:
+        await outbox.drop(row)
+        return False
     lifetime = timedelta(minutes=state.settings.password_reset_expire_minutes)
-    token = await links.issue(
-        user, purpose="reset_password", email=user.email, moment=state.clock(), lifetime=lifetime
-    )
-    url = link(state.settings, "/reset-password", token)
-    await _send("reset_password", user, user.email, state, link=url, expires=_duration(lifetime))
+    async with in_transaction():
+        token = await links.issue(
+            user, purpose="reset_password", email=user.email, moment=state.clock(), lifetime=lifetime
+        )
+        url = link(state.settings, "/reset-password", token)
+        mail = compose(
+            "reset_password",
+            to=user.email,
+            public_url=state.settings.public_url,
+            username=user.username,
+            link=url,
+            expires=_duration(lifetime),
+        )
+        await outbox.fill(row, mail, sender=state.settings.mail_from)
+    return True
 
 
 async def password_changed(user: User, state: AppState) -> None:

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from ..mail.compose import Mail, new_message_id
 from ..models import OutboxMail
 
+MAIL, RESET_REQUEST = "mail", "reset_request"
 CLAIM = timedelta(minutes=2)
 FIRST_RETRY = timedelta(seconds=10)
 MAX_RETRY = timedelta(hours=1)
@@ -31,6 +32,32 @@ async def enqueue(mail: Mail, *, sender: str, moment: datetime) -> OutboxMail:
         created_at=moment,
         due_at=moment,
     )
+
+
+async def enqueue_reset_request(email: str, *, moment: datetime) -> None:
+    """Note that a reset link was asked for this address; the delivery finds out if an account uses it."""
+    await OutboxMail.create(
+        kind=RESET_REQUEST,
+        to_address=email,
+        subject="",
+        text_body="",
+        html_body="",
+        message_id="",
+        created_at=moment,
+        due_at=moment,
+    )
+
+
+async def fill(row: OutboxMail, mail: Mail, *, sender: str) -> None:
+    """Turn a request into the mail it asked for."""
+    row.kind, row.subject, row.text_body, row.html_body = MAIL, mail.subject, mail.text, mail.html
+    row.message_id = new_message_id(sender)
+    await row.save(update_fields=["kind", "subject", "text_body", "html_body", "message_id"])
+
+
+async def drop(row: OutboxMail) -> None:
+    """Forget a request that leads to no mail (no active account uses the address)."""
+    await OutboxMail.filter(id=row.id).delete()
 
 
 async def claim_due(*, moment: datetime, limit: int = 10) -> list[OutboxMail]:

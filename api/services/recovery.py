@@ -7,7 +7,7 @@ from tortoise.transactions import in_transaction
 from ..errors import EmailAlreadyVerified, NoEmailAddress
 from ..models import User
 from ..state import AppState
-from . import links, mails, throttle, users
+from . import links, mails, outbox, throttle, users
 
 _HOUR = timedelta(hours=1)
 RESENDS_PER_HOUR = 3
@@ -37,19 +37,15 @@ async def resend_verification(user: User, *, state: AppState) -> None:
     state.delivery.wake()
 
 
-async def forgot_password(email: str, *, ip: str, state: AppState) -> int | None:
-    """Queue a reset link when an active account uses this address; the user's id (for the audit log).
+async def forgot_password(email: str, *, ip: str, state: AppState) -> None:
+    """Queue a reset request for this address; the delivery sends a link if an active account uses it.
 
-    The caller answers the same whatever this finds, and nothing is sent inline, so the answer tells nothing.
+    The same work whoever the address is, and nothing looked up or sent inline: the answer tells nothing.
     """
-    await throttle.take("forgot", ip, limit=RESET_REQUESTS_PER_HOUR, window=_HOUR, moment=state.clock())
-    user = await User.get_or_none(email=email)
-    if user is None or user.disabled:
-        return None
-    async with in_transaction():
-        await mails.reset_link(user, state)
+    moment = state.clock()
+    await throttle.take("forgot", ip, limit=RESET_REQUESTS_PER_HOUR, window=_HOUR, moment=moment)
+    await outbox.enqueue_reset_request(email, moment=moment)
     state.delivery.wake()
-    return user.id
 
 
 async def reset_password(token: str, new_password: str, *, state: AppState) -> User:
