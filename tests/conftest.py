@@ -167,6 +167,13 @@ async def me_status(client: httpx.AsyncClient, access_token: str) -> int:
     return (await client.get("/user/me", headers=bearer(access_token))).status_code
 
 
+async def deliver_now(app: FastAPI) -> None:
+    """Every due mail handled before the test looks: the background delivery stops, and the rest runs here."""
+    delivery = app.state.auth.delivery
+    await delivery.stop()
+    await delivery.deliver_due()
+
+
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header for a bearer token."""
     return {"Authorization": f"Bearer {token}"}

@@ -7,7 +7,7 @@ import pytest
 
 from api.models import OutboxMail, User
 
-from .conftest import Clock, bearer, logged_in, login, make_settings, register, serve
+from .conftest import Clock, bearer, deliver_now, logged_in, login, make_settings, register, serve
 from .live import free_port
 from .smtp import Inbox, link_in, self_signed_tls, smtp_server
 
@@ -189,7 +189,7 @@ async def test_without_smtp_url_mails_go_to_the_log_and_to_eml_files(
     caplog.set_level(logging.INFO, logger="api.mail")
     async with serve(make_settings(tmp_path, public_url=PUBLIC_URL)) as (app, client):
         await register(client, "alice", email="alice@example.com")
-        await app.state.auth.delivery.deliver_due()
+        await deliver_now(app)
         assert await OutboxMail.filter(sent_at=None).count() == 0
     [eml] = (tmp_path / "data" / "mail").glob("*.eml")
     assert eml.read_bytes().startswith(b"From: Auth service <no-reply@localhost>")
@@ -218,5 +218,5 @@ async def test_no_mail_goes_to_a_disabled_account(tmp_path: Path, smtp: tuple[st
         await User.filter(username_key="alice").update(disabled=True)
         response = await client.post("/forgot-password", json={"email": "alice@example.com"})
         assert response.status_code == 202
-        await app.state.auth.delivery.deliver_due()
+        await deliver_now(app)
         assert await OutboxMail.all().count() == 1 and len(inbox.messages) == 1

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from api import metrics
 from api.mail.compose import compose
 from api.models import OutboxMail
 from api.services import outbox
 
-from .conftest import Clock, make_settings, register, serve
+from .conftest import Clock, deliver_now, make_settings, register, serve
 from .legacy import query
 from .live import free_port, running_service
 from .smtp import smtp_server
@@ -23,14 +24,13 @@ async def test_a_mail_queued_while_smtp_is_down_arrives_once_it_is_up(tmp_path: 
     settings = make_settings(tmp_path, smtp_url=f"smtp://127.0.0.1:{port}")
     async with serve(settings, clock=clock) as (app, client):
         assert (await register(client, "alice", email="alice@example.com")).status_code == 201
-        delivery = app.state.auth.delivery
-        await delivery.deliver_due()
+        await deliver_now(app)
         [mail] = await OutboxMail.all()
         assert mail.sent_at is None and mail.attempts >= 1 and mail.last_error
         assert mail.due_at > clock.now
         with smtp_server(port) as inbox:
             clock.advance(seconds=10 * 2 ** (mail.attempts - 1) + 1)
-            delivery.wake()
+            assert await app.state.auth.delivery.deliver_due() == 1
             [received] = await inbox.wait_for(1)
         assert received["To"] == "alice@example.com"
         assert (await OutboxMail.get(id=mail.id)).sent_at is not None
@@ -59,6 +59,7 @@ async def test_retries_back_off_from_10_seconds_doubling_and_give_up_after_a_day
         mail = compose("password_changed", to="alice@example.com", public_url="http://x", username="alice")
         queued = await outbox.enqueue(mail, sender=settings.mail_from, moment=clock.now)
         delivery = app.state.auth.delivery
+        await delivery.stop()
         gaps = []
         for _ in range(4):
             before = clock.now
@@ -122,3 +123,12 @@ def test_two_workers_send_each_of_fifty_queued_mails_exactly_once(
     # every row was claimed once and sent once, and the server got each mail once
     assert attempts == [(1,)] * 50
     assert sorted(mail["To"] for mail in inbox.messages) == sorted(f"user{n}@example.com" for n in range(50))
+
+
+async def test_the_pending_gauge_counts_the_backlog(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, smtp_url=f"smtp://127.0.0.1:{free_port()}")
+    async with serve(settings) as (app, client):
+        for name in ("alice", "bob"):
+            await register(client, name, email=f"{name}@example.com")
+        await deliver_now(app)
+        assert metrics.mails_pending._value.get() == 2

@@ -9,7 +9,7 @@ import httpx
 from api.config import Settings
 from api.models import OutboxMail
 
-from .conftest import PASSWORD, Clock, bearer, logged_in, login, make_settings, serve
+from .conftest import PASSWORD, Clock, bearer, deliver_now, logged_in, login, make_settings, serve
 from .smtp import Inbox, link_in
 
 PUBLIC_URL = "https://auth.example.test"
@@ -133,7 +133,7 @@ async def test_an_unknown_address_gets_the_same_answer_and_no_mail(
     async with serve(_settings(tmp_path, url)) as (app, client):
         unknown = await _forgot(client, "nobody@example.com")
         assert (unknown.status_code, unknown.json()) == (202, ACCEPTED)
-        await app.state.auth.delivery.deliver_due()
+        await deliver_now(app)
         assert await OutboxMail.all().count() == 0 and inbox.messages == []
         malformed = await _forgot(client, "not an address")
         assert malformed.status_code == 422
@@ -188,3 +188,18 @@ async def test_the_reset_page_sets_the_password(tmp_path: Path, smtp: tuple[str,
         )
         assert done.status_code == 200 and "Your password was changed" in done.text
         assert (await login(client, "alice", NEW_PASSWORD)).status_code == 200
+
+
+async def test_the_page_forms_refuse_posts_from_another_site(tmp_path: Path, smtp: tuple[str, Inbox]) -> None:
+    url, inbox = smtp
+    async with serve(make_settings(tmp_path, smtp_url=url)) as (app, client):
+        elsewhere = {"Origin": "https://evil.example", "Accept": "text/html"}
+        for path, form in [
+            ("/forgot-password/form", {"email": "alice@example.com"}),
+            ("/reset-password/form", {"token": "t", "new_password": NEW_PASSWORD}),
+            ("/verify-email/form", {"token": "t"}),
+        ]:
+            response = await client.post(path, data=form, headers=elsewhere)
+            assert response.status_code == 403 and "Use this site&#39;s own page." in response.text
+        await deliver_now(app)
+        assert await OutboxMail.all().count() == 0 and inbox.messages == []
