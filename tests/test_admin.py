@@ -158,3 +158,14 @@ async def test_metadata_names_the_endpoints_from_the_token_url(tmp_path: Path) -
     assert body["grant_types_supported"] == ["password", "refresh_token"]
     assert body["scopes_supported"] == ["admin", "profile"]
     assert body["issuer"] == "http://testserver"
+
+
+async def test_an_address_an_admin_sets_is_unverified(client: httpx.AsyncClient) -> None:
+    token = await admin_token(client)
+    await register(client, "bob", email="bob@example.com")
+    await User.filter(username_key="bob").update(email_verified=True)
+    url = f"/users/{await user_id('bob')}"
+    kept = await client.patch(url, json={"full_name": "Bob B."}, headers=bearer(token))
+    assert kept.json()["email_verified"] is True
+    changed = await client.patch(url, json={"email": "robert@example.com"}, headers=bearer(token))
+    assert (changed.json()["email"], changed.json()["email_verified"]) == ("robert@example.com", False)

@@ -28,6 +28,9 @@ async def update(user_id: int, *, changes: dict[str, Any]) -> User:
         user = await get(user_id)
         if changes.get("disabled") is True or changes.get("is_admin") is False:
             await _keep_an_admin(except_user=user)
+        if "email" in changes and changes["email"] != user.email:
+            # nobody has proved the new address yet; its owner can ask for a verification mail
+            changes = {**changes, "email_verified": False}
         await users.update_fields(user, changes=changes)
         if user.disabled:
             await sessions.revoke_all(user.id)
