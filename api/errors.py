@@ -202,9 +202,10 @@ class RateLimited(DomainError):
     """Too many requests of one kind (reset links, verification mails); `retry_after` in seconds."""
 
     status_code = HTTPStatus.TOO_MANY_REQUESTS
+    too_many: ClassVar[str] = "Too many requests"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many requests; try again in {retry_after} seconds")
+        super().__init__(f"{self.too_many}; try again in {retry_after} seconds")
         self.retry_after = retry_after
 
     @property
@@ -212,16 +213,8 @@ class RateLimited(DomainError):
         return {"Retry-After": str(self.retry_after)}
 
 
-class Throttled(DomainError):
-    """Too many failed logins; `retry_after` says how many seconds to wait."""
+class Throttled(RateLimited):
+    """Too many failed logins."""
 
-    status_code = HTTPStatus.TOO_MANY_REQUESTS
     oauth_error = "throttled"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many failed login attempts; try again in {retry_after} seconds")
-        self.retry_after = retry_after
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
+    too_many = "Too many failed login attempts"
