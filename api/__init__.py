@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from tortoise.contrib.fastapi import RegisterTortoise
 from tortoise.timezone import now
 
-from . import fastpath, metrics
+from . import fastpath, metrics, scopes
 from .body_limit import BodySizeLimit
 from .bootstrap import build_state, prepare_schema
 from .config import Settings, get_settings
@@ -22,7 +22,8 @@ from .edge.errors import domain_error_handler, token_aware_http_exception_handle
 from .errors import DomainError
 from .fastpath import MeFastPath
 from .openapi import install_openapi
-from .routes import admin, auth, email, email_pages, ops, pages, token, users
+from .routes import admin, auth, clients, email, email_pages, ops, pages, token, users
+from .routes.introspection import introspection_router
 from .routes.metrics import metrics_router
 from .routes.responses import MALFORMED_BODY
 
@@ -50,19 +51,23 @@ def create_app(
             await state.hasher.warm_up()
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
                 await prepare_schema(settings)
+                await state.keys.prepare()
+                state.keys.start()
                 # mails left pending by a stop or a crash go out now
                 state.delivery.start()
                 try:
                     yield
                 finally:
                     await state.delivery.stop()
+                    await state.keys.stop()
         finally:
             state.hasher.close()
 
     app = FastAPI(
         title="Auth service",
         version="0.1.0",
-        description="Registration, OAuth2 password flow and JWT access tokens.",
+        description="Registration, OAuth2 password and client_credentials flows, JWT access tokens, JWKS "
+        "and introspection.",
         lifespan=lifespan,
         exception_handlers={
             RequestValidationError: validation_error_handler,
@@ -82,9 +87,11 @@ def create_app(
         app.add_middleware(metrics.RequestMetrics, fast_paths=fastpath.PATHS)
     app.include_router(auth.router)
     app.include_router(token.token_router(settings.token_path))
+    app.include_router(introspection_router(settings.token_path))
     # /users/me before /users/{user_id}
     app.include_router(users.router)
     app.include_router(admin.router)
+    app.include_router(clients.router)
     app.include_router(email.router)
     app.include_router(email_pages.router)
     app.include_router(ops.router)
@@ -97,7 +104,7 @@ def create_app(
         name="swagger-ui",
     )
     app.mount("/static", StaticFiles(directory=str(files("api") / "static")), name="static")
-    install_openapi(app, token_url=settings.token_url)
+    install_openapi(app, token_url=settings.token_url, scope_descriptions=scopes.defined(settings.api_scopes))
     return app
 
 

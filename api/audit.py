@@ -19,6 +19,11 @@ Event = Literal[
     "email_verification",
     "password_reset_request",
     "password_reset",
+    "client_token",
+    "client_authentication",
+    "client_admin",
+    "introspection",
+    "key_rotation",
 ]
 
 

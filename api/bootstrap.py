@@ -2,13 +2,13 @@
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from tortoise import Tortoise
 from tortoise.timezone import now
 
-from . import metrics, schema
+from . import metrics, schema, signing
 from .config import Settings
 from .csrf import CsrfTokens
 from .db import sqlite_folder, tortoise_config
@@ -17,6 +17,7 @@ from .mail.transport import FileTransport, SmtpTransport, Transport
 from .passwords import PasswordHasher, build_context, common_passwords
 from .services import mails
 from .services.delivery import MailDelivery
+from .services.keyring import KeyRing
 from .state import AppState
 from .tokens import TokenCodec
 
@@ -29,20 +30,23 @@ def ensure_storage(settings: Settings) -> str:
 
 
 @asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[None]:
-    """The storage created and Tortoise connected for a command outside the app's lifespan."""
-    ensure_storage(settings)
+async def open_database(settings: Settings) -> AsyncIterator[str]:
+    """The storage created and Tortoise connected for a command outside the app's lifespan; the secret key."""
+    secret = ensure_storage(settings)
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:
-        yield
+        yield secret
     finally:
         await Tortoise.close_connections()
 
 
 async def prepare_database(settings: Settings) -> list[str]:
-    """Create the storage and bring the schema up to date (per AUTO_MIGRATE); the migrations applied."""
-    async with open_database(settings):
-        return await prepare_schema(settings)
+    """Create the storage, bring the schema up to date (per AUTO_MIGRATE) and make the first signing key;
+    the migrations applied."""
+    async with open_database(settings) as secret:
+        applied = await prepare_schema(settings)
+        await key_ring(settings, secret=secret, codec=_codec(settings, secret), clock=now).prepare()
+        return applied
 
 
 async def prepare_schema(settings: Settings) -> list[str]:
@@ -56,12 +60,7 @@ async def prepare_schema(settings: Settings) -> list[str]:
 def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> AppState:
     """The settings, hasher, token codec, CSRF tokens and mail delivery that requests use."""
     key = ensure_storage(settings)
-    codec = TokenCodec(
-        key=key,
-        algorithm=settings.jwt_algorithm,
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
-    )
+    codec = _codec(settings, key)
     context = build_context(
         memory_kib=settings.argon2_memory_kib,
         time_cost=settings.argon2_time_cost,
@@ -75,10 +74,37 @@ def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> A
     common_passwords()  # loaded now, not by the first registration on the event loop
     delivery = MailDelivery(transport=_transport(settings), sender=settings.mail_from, clock=clock)
     state = AppState(
-        settings=settings, hasher=hasher, codec=codec, csrf=CsrfTokens(key), delivery=delivery, clock=clock
+        settings=settings,
+        hasher=hasher,
+        codec=codec,
+        keys=key_ring(settings, secret=key, codec=codec, clock=clock),
+        csrf=CsrfTokens(key),
+        delivery=delivery,
+        clock=clock,
     )
     delivery.prepare = partial(mails.reset_link, state=state)
     return state
+
+
+def _codec(settings: Settings, secret: str) -> TokenCodec:
+    # RS256 and ES256 keys come from the database once it is ready (KeyRing.prepare)
+    asymmetric = settings.jwt_algorithm in signing.ASYMMETRIC
+    return TokenCodec(
+        keys=signing.NO_KEYS if asymmetric else signing.hmac_key_set(secret),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+
+
+def key_ring(settings: Settings, *, secret: str, codec: TokenCodec, clock: Callable[[], datetime]) -> KeyRing:
+    """The signing keys of this process, kept in `codec`."""
+    return KeyRing(
+        codec=codec,
+        algorithm=settings.jwt_algorithm,
+        secret=secret,
+        token_lifetime=timedelta(minutes=settings.access_token_expire_minutes),
+        clock=clock,
+    )
 
 
 def _transport(settings: Settings) -> Transport:

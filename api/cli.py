@@ -1,4 +1,5 @@
-"""The command line behind `python run.py`: serve (the default), migrate and create-admin."""
+"""The command line behind `python run.py`: serve (the default), migrate, create-admin, rotate-keys and
+create-client."""
 
 import argparse
 import asyncio
@@ -8,7 +9,7 @@ from typing import Any
 
 import uvicorn
 
-from . import metrics, schema
+from . import metrics, oauth_commands, schema
 from .bootstrap import prepare_database
 from .commands import create_admin_command, migrate_command
 from .config import Settings, get_settings
@@ -102,6 +103,7 @@ def parser() -> argparse.ArgumentParser:
     )
     create.add_argument("username")
     create.set_defaults(command=create_admin_command)
+    oauth_commands.add_commands(commands)
     return main
 
 

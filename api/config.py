@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ARGON2_MIN_MEMORY_KIB = 19 * 1024
 ARGON2_MIN_TIME_COST = 2
 
+# RFC 6749 section 3.3: printable ASCII but space, double quote and backslash
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,100}")
 _TOKEN_URL = re.compile(r"[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*")
 
 
@@ -32,10 +34,13 @@ class Settings(BaseSettings):
     token_url: str = "token"
     access_token_expire_minutes: int = Field(default=30, ge=1, le=24 * 60)
     refresh_token_expire_days: int = Field(default=14, ge=1, le=365)
-    jwt_algorithm: Literal["HS256"] = "HS256"
+    # RS256 and ES256 keep their keys in the database and publish them at /.well-known/jwks.json
+    jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     registration_open: bool = True
+    # scopes of the team's other APIs, space-separated: registered clients may hold them
+    api_scopes: str = ""
     password_min_length: int = Field(default=8, ge=8, le=128)
     cookie_secure: bool = True
     argon2_memory_kib: int = Field(default=ARGON2_MIN_MEMORY_KIB, ge=ARGON2_MIN_MEMORY_KIB)
@@ -92,6 +97,16 @@ class Settings(BaseSettings):
                     "SMTP_URL must be smtp://, smtp+starttls:// or smtps://[user:pass@]host[:port]"
                 )
         return value
+
+    @field_validator("api_scopes")
+    @classmethod
+    def _api_scopes_are_scope_tokens(cls, value: str) -> str:
+        names = value.split()
+        if any(not _SCOPE_TOKEN.fullmatch(name) for name in names):
+            raise ValueError("API_SCOPES must be space-separated scope names without quotes or backslashes")
+        if {"profile", "admin"} & set(names):
+            raise ValueError("API_SCOPES must not repeat the built-in scopes profile and admin")
+        return " ".join(dict.fromkeys(names))
 
     @field_validator("trusted_proxies")
     @classmethod

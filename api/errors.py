@@ -70,6 +70,10 @@ class EmailRequired(FieldProblem):
     error_type = "missing"
 
 
+class ClientMisconfigured(FieldProblem):
+    """A client registration the rules refuse: a scope nobody defined, or a public client's own grant."""
+
+
 class InvalidCredentials(DomainError):
     """Unknown username or wrong password: deliberately the same error (the id is for the audit log only)."""
 
@@ -218,3 +222,36 @@ class Throttled(RateLimited):
 
     oauth_error = "throttled"
     too_many = "Too many failed login attempts"
+
+
+class InvalidClient(DomainError):
+    """Client authentication failed: unknown client, wrong secret, or none given where one is needed."""
+
+    status_code = HTTPStatus.UNAUTHORIZED
+    detail = "Client authentication failed"
+    oauth_error = "invalid_client"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Basic"}
+
+
+class UnauthorizedClient(DomainError):
+    """The client is registered, but not for this grant type."""
+
+    detail = "The client may not use this grant type"
+    oauth_error = "unauthorized_client"
+
+
+class ClientNotFound(DomainError):
+    """No registered client has this id."""
+
+    status_code = HTTPStatus.NOT_FOUND
+    detail = "Client not found"
+
+
+class PublicClient(DomainError):
+    """A public client has no secret to replace."""
+
+    status_code = HTTPStatus.CONFLICT
+    detail = "A public client has no secret"

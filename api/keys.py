@@ -10,6 +10,8 @@ from .tokens import new_secret_key
 logger = logging.getLogger(__name__)
 
 KEY_FILE_NAME = "secret.key"
+# start-up reads the key more than once: say it once per file
+_warned: set[Path] = set()
 
 
 def resolve_secret_key(settings: Settings) -> str:
@@ -20,8 +22,10 @@ def resolve_secret_key(settings: Settings) -> str:
     if not path.exists():
         _create_key_file(path)
         logger.warning("SECRET_KEY is not set: generated a signing key and stored it in %s", path)
-    else:
+        _warned.add(path)
+    elif path not in _warned:
         logger.warning("SECRET_KEY is not set: using the signing key stored in %s", path)
+        _warned.add(path)
     key = path.read_text().strip()
     if len(key) < 32:
         raise RuntimeError(f"{path} holds no usable key; delete it to generate a new one, or set SECRET_KEY")

@@ -124,3 +124,57 @@ class OutboxMail(Model):
 
     class Meta:
         table = "mail_outbox"
+
+
+class SigningKey(Model):
+    """An asymmetric signing key (RS256, ES256): its public JWK, and its private key sealed under SECRET_KEY.
+
+    The newest unretired key of the configured algorithm signs. A retired key is published and verifies
+    until `expires_at`, when every token it signed has expired.
+    """
+
+    kid = fields.CharField(max_length=64, primary_key=True)
+    algorithm = fields.CharField(max_length=8)
+    public_jwk: dict[str, str] = fields.JSONField()
+    sealed_private_key = fields.TextField()
+    created_at = fields.DatetimeField()
+    retired_at = fields.DatetimeField(null=True)
+    expires_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "signing_keys"
+
+
+class OAuthClient(Model):
+    """A registered OAuth2 client. Its secret is known only by its SHA-256, and public clients have none.
+
+    `grant_types` and `scopes` are space-separated, as OAuth2 writes scopes.
+    """
+
+    client_id = fields.CharField(max_length=64, primary_key=True)
+    name = fields.CharField(max_length=200)
+    secret_hash = fields.CharField(max_length=64, null=True)
+    grant_types = fields.CharField(max_length=200)
+    scopes = fields.CharField(max_length=1000)
+    redirect_uris: list[str] = fields.JSONField(default=list)
+    confidential = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "oauth_clients"
+
+
+class ClientGrant(Model):
+    """One client_credentials token's grant: revoking it, or deleting the client, ends the token."""
+
+    id = fields.UUIDField(primary_key=True)
+    client: fields.ForeignKeyRelation[OAuthClient] = fields.ForeignKeyField(
+        "models.OAuthClient", related_name="grants", on_delete=fields.CASCADE
+    )
+    scope = fields.CharField(max_length=1000)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "client_grants"

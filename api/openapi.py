@@ -1,4 +1,4 @@
-"""The OpenAPI document, with the password flow's tokenUrl taken from settings."""
+"""The OpenAPI document, with the password flow's tokenUrl and the scopes taken from settings."""
 
 from typing import Any
 
@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 
-def install_openapi(app: FastAPI, *, token_url: str) -> None:
+def install_openapi(app: FastAPI, *, token_url: str, scope_descriptions: dict[str, str]) -> None:
     """Make `app.openapi()` point Swagger's Authorize button at the configured token URL."""
 
     def openapi() -> dict[str, Any]:
@@ -18,6 +18,7 @@ def install_openapi(app: FastAPI, *, token_url: str) -> None:
             for scheme in schema.get("components", {}).get("securitySchemes", {}).values():
                 if scheme.get("type") == "oauth2":
                     scheme["flows"]["password"]["tokenUrl"] = token_url
+                    scheme["flows"]["password"]["scopes"] = scope_descriptions
             app.openapi_schema = schema
         return app.openapi_schema
 

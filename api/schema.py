@@ -156,6 +156,13 @@ async def _columns(client: BaseDBAsyncClient) -> dict[str, set[str]]:
 
 
 @asynccontextmanager
+async def exclusive() -> AsyncIterator[None]:
+    """Hold the migration lock for other once-only work across processes (making the first signing key)."""
+    async with _schema_lock(connections.get("default")):
+        yield
+
+
+@asynccontextmanager
 async def _schema_lock(client: BaseDBAsyncClient) -> AsyncIterator[None]:
     """Hold a lock that every process migrating this database takes: N workers migrate once, in turn."""
     if client.capabilities.dialect == "postgres":

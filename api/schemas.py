@@ -109,8 +109,9 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="seconds until the access token expires")
-    refresh_token: str = Field(
-        description="single use: trade it for a new pair with grant_type=refresh_token"
+    refresh_token: str | None = Field(
+        default=None,
+        description="single use: trade it for a new pair with grant_type=refresh_token (users only)",
     )
     scope: str = Field(description="the granted scopes, space-separated")
 
@@ -121,6 +122,12 @@ class OAuthError(BaseModel):
     error: str
     error_description: str
     detail: str
+
+
+class Jwks(BaseModel):
+    """A JWK set (RFC 7517): public keys only, each with `kid`, `kty`, `alg` and `use`."""
+
+    keys: list[dict[str, str]]
 
 
 class ErrorDetail(BaseModel):

@@ -15,9 +15,21 @@ def allowed(*, is_admin: bool) -> frozenset[str]:
     return frozenset({PROFILE, ADMIN}) if is_admin else frozenset({PROFILE})
 
 
+def defined(api_scopes: str) -> dict[str, str]:
+    """Every scope with its description: the built-in ones and API_SCOPES (which clients may hold)."""
+    return {
+        **DESCRIPTIONS,
+        **dict.fromkeys(api_scopes.split(), "A scope of the team's other APIs (API_SCOPES)"),
+    }
+
+
 def grant(requested: str | None, *, is_admin: bool) -> frozenset[str]:
     """The scopes to grant for a space-separated request; all the user may have when none is asked for."""
-    permitted = allowed(is_admin=is_admin)
+    return within(requested, allowed(is_admin=is_admin))
+
+
+def within(requested: str | None, permitted: frozenset[str]) -> frozenset[str]:
+    """The scopes asked for, all of `permitted` when none are; InvalidScope for any beyond it."""
     wanted = frozenset((requested or "").split())
     if not wanted:
         return permitted

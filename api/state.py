@@ -8,12 +8,14 @@ from .config import Settings
 from .csrf import CsrfTokens
 from .passwords import PasswordHasher
 from .services.delivery import MailDelivery
+from .services.keyring import KeyRing
 from .tokens import TokenCodec
 
 
 @dataclass(frozen=True, slots=True)
 class AppState:
-    """The settings, password hasher, token codec, CSRF tokens, mail delivery and clock of one running app.
+    """The settings, password hasher, token codec and its keys, CSRF tokens, mail delivery and clock of one
+    running app.
 
     `clock` is "now" for what expires (mail links, throttles) and for the outbox; tests move it forward.
     """
@@ -21,6 +23,7 @@ class AppState:
     settings: Settings
     hasher: PasswordHasher
     codec: TokenCodec
+    keys: KeyRing
     csrf: CsrfTokens
     delivery: MailDelivery
     clock: Callable[[], datetime]

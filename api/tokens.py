@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from jose import JWTError, jwt
 
+from .signing import KeySet, Verifier
+
 ACCESS_TOKEN_TYPE = "access"
 # RFC 9068's media type for JWT access tokens, in the header
 _ACCESS_TOKEN_HEADER_TYPE = "at+jwt"
@@ -18,46 +20,67 @@ class InvalidToken(Exception):
     """The token is malformed, forged, expired or not an access token."""
 
 
+class UnknownKey(InvalidToken):
+    """The token names a key this key set does not hold (perhaps one made since it was loaded)."""
+
+
 @dataclass(frozen=True, slots=True)
 class AccessClaims:
-    """What a verified access token says."""
+    """What a verified access token says: a user's token, or (with `client_id`) a client's own."""
 
-    user_id: int
+    user_id: int | None
+    client_id: str | None
     session_id: str
     scopes: frozenset[str]
+    issued_at: int
     expires_at: int
+
+    @property
+    def subject(self) -> str:
+        """The `sub` claim: the user's id, or the client's."""
+        return str(self.user_id) if self.client_id is None else self.client_id
 
 
 class TokenCodec:
-    """Signs and verifies access tokens with one key and one pinned algorithm."""
+    """Signs access tokens with the key set's signing key; verifies them with the key each names."""
 
     def __init__(
         self,
         *,
-        key: str,
-        algorithm: str,
+        keys: KeySet,
         issuer: str | None,
         audience: str | None,
         cache_size: int = 4096,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._key = key
+        self.keys = keys
         # "now" for issuing and for the expiry of cached tokens (jose checks fresh ones against the real time)
         self._clock = clock
-        self._algorithm = algorithm
         self._issuer = issuer
         self._audience = audience
         # tokens whose signature and claims were checked already; they still expire on time
         self._verified: dict[str, AccessClaims] = {}
         self._cache_size = cache_size
 
+    def use(self, keys: KeySet) -> None:
+        """Sign and verify with this key set from now on (after a rotation)."""
+        self.keys = keys
+
     def issue_access_token(
-        self, *, user_id: int, session_id: str, scopes: Iterable[str], lifetime_seconds: int
+        self,
+        *,
+        user_id: int | None = None,
+        client_id: str | None = None,
+        session_id: str,
+        scopes: Iterable[str],
+        lifetime_seconds: int,
     ) -> str:
-        """A signed access token for this user, session and scopes."""
+        """A signed access token for this user (or client), session and scopes."""
+        if (user_id is None) == (client_id is None):
+            raise ValueError("a token is for a user or for a client")
         now = int(self._clock())
         claims: dict[str, object] = {
-            "sub": str(user_id),
+            "sub": str(user_id) if client_id is None else client_id,
             "sid": session_id,
             "iat": now,
             "exp": now + lifetime_seconds,
@@ -69,8 +92,16 @@ class TokenCodec:
             claims["iss"] = self._issuer
         if self._audience is not None:
             claims["aud"] = self._audience
+        if client_id is not None:
+            claims["client_id"] = client_id  # RFC 9068: and `sub` is the client's too
+        signer = self.keys.signer
+        if signer is None:
+            raise RuntimeError("no signing key is loaded yet")
         token: str = jwt.encode(
-            claims, self._key, algorithm=self._algorithm, headers={"typ": _ACCESS_TOKEN_HEADER_TYPE}
+            claims,
+            signer.key,
+            algorithm=signer.algorithm,
+            headers={"typ": _ACCESS_TOKEN_HEADER_TYPE, "kid": signer.kid},
         )
         return token
 
@@ -87,14 +118,30 @@ class TokenCodec:
             raise InvalidToken("expired")
         return claims
 
+    def _verifier(self, token: str) -> Verifier:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except (JWTError, ValueError, TypeError, AttributeError) as exc:
+            raise InvalidToken(str(exc)) from None
+        if kid is None and self.keys.unnamed is not None:
+            return self.keys.unnamed
+        if not isinstance(kid, str):
+            raise InvalidToken("no key named")
+        verifier = self.keys.verifiers.get(kid)
+        if verifier is None:
+            raise UnknownKey(kid[:64])
+        return verifier
+
     def _verify(self, token: str) -> AccessClaims:
+        verifier = self._verifier(token)
         # jose also refuses a token that names an audience when none is configured here
         options = {"require_iss": self._issuer is not None, "require_aud": self._audience is not None}
         try:
             claims = jwt.decode(
                 token,
-                self._key,
-                algorithms=[self._algorithm],
+                verifier.key,
+                # the key's own algorithm, never the one the header claims
+                algorithms=[verifier.algorithm],
                 issuer=self._issuer,
                 audience=self._audience,
                 options=options,
@@ -103,11 +150,16 @@ class TokenCodec:
             raise InvalidToken(str(exc)) from None
         if any(name not in claims for name in _REQUIRED_CLAIMS) or claims["type"] != ACCESS_TOKEN_TYPE:
             raise InvalidToken("not an access token")
+        client_id = claims.get("client_id")
         try:
+            if client_id is not None and (not isinstance(client_id, str) or claims["sub"] != client_id):
+                raise ValueError("a client's token is about the client")
             return AccessClaims(
-                user_id=int(claims["sub"]),
+                user_id=int(claims["sub"]) if client_id is None else None,
+                client_id=client_id,
                 session_id=str(claims["sid"]),
                 scopes=frozenset(str(claims["scope"]).split()),
+                issued_at=int(claims["iat"]),
                 expires_at=int(claims["exp"]),
             )
         except (TypeError, ValueError):
@@ -122,6 +174,21 @@ def new_refresh_token() -> str:
 def refresh_token_digest(token: str) -> str:
     """What is stored of a refresh token: its SHA-256 (the token is random, so no slow hash is needed)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_client_secret() -> str:
+    """A client secret: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def client_secret_digest(secret: str) -> str:
+    """What is stored of a client secret: its SHA-256.
+
+    A slow hash (Argon2) exists to make guessing a person's low-entropy password expensive; nobody can guess
+    256 random bits, so SHA-256 is as safe here, and every client_credentials or introspection request
+    stays cheap instead of paying tens of milliseconds of CPU for each client authentication.
+    """
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def new_secret_key() -> str:

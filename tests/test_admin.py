@@ -155,7 +155,9 @@ async def test_metadata_names_the_endpoints_from_the_token_url(tmp_path: Path) -
     body = response.json()
     assert body["token_endpoint"] == "http://testserver/shild"
     assert body["revocation_endpoint"] == "http://testserver/shild/revoke"
-    assert body["grant_types_supported"] == ["password", "refresh_token"]
+    assert body["introspection_endpoint"] == "http://testserver/shild/introspect"
+    assert body["jwks_uri"] == "http://testserver/.well-known/jwks.json"
+    assert body["grant_types_supported"] == ["password", "refresh_token", "client_credentials"]
     assert body["scopes_supported"] == ["admin", "profile"]
     assert body["issuer"] == "http://testserver"
 

@@ -4,18 +4,19 @@ import time
 
 import pytest
 
+from api.signing import hmac_key_set
 from api.tokens import InvalidToken, TokenCodec
 
 KEY = "k" * 40
 
 
 def codec(cache_size: int = 4096) -> TokenCodec:
-    return TokenCodec(key=KEY, algorithm="HS256", issuer=None, audience=None, cache_size=cache_size)
+    return TokenCodec(keys=hmac_key_set(KEY), issuer=None, audience=None, cache_size=cache_size)
 
 
 def test_a_cached_token_is_refused_once_it_expires() -> None:
     moment = [time.time()]
-    tokens = TokenCodec(key=KEY, algorithm="HS256", issuer=None, audience=None, clock=lambda: moment[0])
+    tokens = TokenCodec(keys=hmac_key_set(KEY), issuer=None, audience=None, clock=lambda: moment[0])
     token = tokens.issue_access_token(user_id=1, session_id="s", scopes=["profile"], lifetime_seconds=60)
     assert tokens.decode_access_token(token).user_id == 1
     assert tokens.decode_access_token(token).user_id == 1  # from the cache
@@ -39,7 +40,7 @@ def test_the_cache_holds_at_most_its_size() -> None:
 
 def test_a_forged_token_is_never_cached() -> None:
     tokens = codec()
-    forged = TokenCodec(key="x" * 40, algorithm="HS256", issuer=None, audience=None).issue_access_token(
+    forged = TokenCodec(keys=hmac_key_set("x" * 40), issuer=None, audience=None).issue_access_token(
         user_id=1, session_id="s", scopes=["admin"], lifetime_seconds=60
     )
     for _ in range(2):

@@ -15,6 +15,7 @@ from tortoise.timezone import now
 
 from api.config import Settings
 from api.models import Session, User
+from api.signing import hmac_key_set
 from api.tokens import TokenCodec
 
 from .conftest import SECRET, bearer, login, make_settings, register, serve, token_for
@@ -77,7 +78,7 @@ def reissue(codec: TokenCodec, genuine: str, lifetime_seconds: int = 60) -> str:
 
 async def test_token_signed_with_another_key_is_401(client: httpx.AsyncClient) -> None:
     genuine = await token_for(client, "alice")
-    other = TokenCodec(key="another-key-" + "x" * 32, algorithm="HS256", issuer=None, audience=None)
+    other = TokenCodec(keys=hmac_key_set("another-key-" + "x" * 32), issuer=None, audience=None)
     await assert_invalid_token(client, reissue(other, genuine))
 
 
@@ -91,7 +92,7 @@ async def test_unsigned_alg_none_token_is_401(client: httpx.AsyncClient) -> None
 
 async def test_expired_token_is_401(client: httpx.AsyncClient) -> None:
     genuine = await token_for(client, "alice")
-    codec = TokenCodec(key=SECRET, algorithm="HS256", issuer=None, audience=None)
+    codec = TokenCodec(keys=hmac_key_set(SECRET), issuer=None, audience=None)
     assert (await client.get("/user/me", headers=bearer(reissue(codec, genuine)))).status_code == 200
     await assert_invalid_token(client, reissue(codec, genuine, lifetime_seconds=-60))
 
@@ -134,13 +135,13 @@ async def test_issuer_and_audience_are_required_when_configured(tmp_path: Path) 
         claims = jwt.get_unverified_claims(token)
         assert claims["iss"] == "https://auth.example" and claims["aud"] == "example-api"
         assert (await client.get("/user/me", headers=bearer(token))).status_code == 200
-        bare = TokenCodec(key=SECRET, algorithm="HS256", issuer=None, audience=None)
+        bare = TokenCodec(keys=hmac_key_set(SECRET), issuer=None, audience=None)
         await assert_invalid_token(client, reissue(bare, token))
 
 
 async def test_token_naming_an_audience_is_refused_when_none_is_configured(client: httpx.AsyncClient) -> None:
     genuine = await token_for(client, "alice")
-    foreign = TokenCodec(key=SECRET, algorithm="HS256", issuer=None, audience="someone-else")
+    foreign = TokenCodec(keys=hmac_key_set(SECRET), issuer=None, audience="someone-else")
     await assert_invalid_token(client, reissue(foreign, genuine))
 
 

@@ -42,7 +42,7 @@ async def token_aware_http_exception_handler(request: Request, exc: Exception) -
     """FastAPI's answer, except that the token endpoints keep RFC 6749's shape for an unparsable body."""
     assert isinstance(exc, HTTPException)
     token_path: str = request.app.state.auth.settings.token_path
-    on_token_endpoint = request.url.path in (token_path, f"{token_path}/revoke")
+    on_token_endpoint = request.url.path in (token_path, f"{token_path}/revoke", f"{token_path}/introspect")
     if on_token_endpoint and exc.status_code == status.HTTP_400_BAD_REQUEST:
         return oauth_error("invalid_request", str(exc.detail))
     return await http_exception_handler(request, exc)

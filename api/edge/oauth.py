@@ -12,10 +12,15 @@ from ..schemas import OAuthError
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def oauth_error(error: str, description: str) -> JSONResponse:
+def oauth_error(
+    error: str,
+    description: str,
+    status_code: int = status.HTTP_400_BAD_REQUEST,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """An RFC 6749 error answer, with FastAPI's `detail` beside `error`."""
     body = OAuthError(error=error, error_description=description, detail=description)
-    return JSONResponse(body.model_dump(), status_code=status.HTTP_400_BAD_REQUEST, headers=NO_STORE)
+    return JSONResponse(body.model_dump(), status_code=status_code, headers={**NO_STORE, **(headers or {})})
 
 
 @dataclass
@@ -38,7 +43,8 @@ class Refusal(Exception):
         return {**NO_STORE, **(self.extra_headers or {})}
 
     def as_json(self) -> JSONResponse:
-        """The API client's answer: RFC 6749's error body, or FastAPI's `detail` for 429 and 403."""
-        if self.status_code == status.HTTP_400_BAD_REQUEST:
-            return oauth_error(self.error, self.description)
+        """The API client's answer: RFC 6749's error body (400, and 401 invalid_client), or FastAPI's
+        `detail` for 429 and 403."""
+        if self.status_code in (status.HTTP_400_BAD_REQUEST, status.HTTP_401_UNAUTHORIZED):
+            return oauth_error(self.error, self.description, self.status_code, self.extra_headers)
         return JSONResponse({"detail": self.description}, status_code=self.status_code, headers=self.headers)

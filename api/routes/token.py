@@ -1,4 +1,5 @@
-"""The OAuth2 token endpoint at TOKEN_URL (password and refresh grants) and RFC 7009 revocation."""
+"""The OAuth2 token endpoint at TOKEN_URL (password, refresh and client_credentials grants) and RFC 7009
+revocation."""
 
 from typing import Annotated, Any
 
@@ -7,22 +8,25 @@ from pydantic import BaseModel, Field
 
 from .. import audit, metrics, scopes, web
 from ..deps import ClientInfo, State
+from ..edge.credentials import client_credentials
 from ..edge.oauth import NO_STORE, Refusal, oauth_error
 from ..edge.pages import logged_in, login_refused
 from ..errors import (
     DomainError,
     EmailNotVerified,
     InactiveUser,
+    InvalidClient,
     InvalidCredentials,
     InvalidRefreshToken,
     Throttled,
 )
 from ..schemas import OAuthError, TokenResponse
-from ..services import grants, sessions
+from ..services import clients, grants, sessions
 from ..services.sessions import Client
 from ..state import AppState
 from ..tokens import InvalidToken
 
+_EVENTS: dict[str, audit.Event] = {"refresh_token": "refresh", "client_credentials": "client_token"}
 # what a refused grant's audit line says; other refusals (a bad scope) are the client's mistake, not logged
 _OUTCOMES: dict[type[DomainError], str] = {
     Throttled: "throttled",
@@ -41,16 +45,32 @@ class TokenRequest(BaseModel):
     password: str | None = None
     refresh_token: str | None = None
     scope: str | None = None
+    client_id: str | None = Field(default=None, description="client_secret_post, or a public client's id")
+    client_secret: str | None = Field(default=None, description="client_secret_post")
     next: str | None = Field(default=None, description="login page only: the path to go to afterwards")
 
 
-async def _grant(form: TokenRequest, client: Client, state: AppState) -> grants.IssuedTokens:
-    if form.grant_type == "refresh_token":
+_GRANT_TYPES = frozenset(clients.GRANT_TYPES)
+
+
+async def _grant(
+    form: TokenRequest, request: Request, client: Client, state: AppState
+) -> grants.IssuedTokens:
+    grant_type = form.grant_type or "password"
+    if grant_type not in _GRANT_TYPES:
+        raise Refusal("unsupported_grant_type", f"Grant type {form.grant_type!r} is not supported")
+    presented = client_credentials(
+        request.headers.get("authorization"), form_id=form.client_id, form_secret=form.client_secret
+    )
+    if grant_type == clients.CLIENT_CREDENTIALS:
+        registered = await clients.authenticate(presented)
+        return await grants.client_credentials_grant(client=registered, scope=form.scope, state=state)
+    if (named := await clients.identify(presented)) is not None:
+        clients.require_grant_type(named, grant_type)
+    if grant_type == "refresh_token":
         if not form.refresh_token:
             raise Refusal("invalid_request", "The refresh_token field is required")
         return await grants.refresh_grant(refresh_token=form.refresh_token, scope=form.scope, state=state)
-    if form.grant_type not in (None, "password"):
-        raise Refusal("unsupported_grant_type", f"Grant type {form.grant_type!r} is not supported")
     if not form.username or form.password is None:
         raise Refusal("invalid_request", "The username and password fields are required")
     return await grants.password_grant(
@@ -66,7 +86,9 @@ def _record(event: audit.Event, outcome: str, client: Client, **details: Any) ->
 
 def _refusal(exc: DomainError, *, event: audit.Event, client: Client) -> Refusal:
     """The answer to a failed grant, with its line in the audit log."""
-    if (outcome := _OUTCOMES.get(type(exc))) is not None:
+    if isinstance(exc, InvalidClient):  # whatever the grant, the client is what failed
+        audit.record("client_authentication", outcome="failure", ip=client.ip)
+    elif (outcome := _OUTCOMES.get(type(exc))) is not None:
         details: dict[str, Any] = {}
         if isinstance(exc, InvalidCredentials):
             details["user_id"] = exc.user_id
@@ -83,25 +105,32 @@ async def issue_token(
     client: ClientInfo,
     state: State,
 ) -> TokenResponse | Response:
-    """Log in with the OAuth2 password flow, or trade a refresh token for a new pair.
+    """Log in (OAuth2 password flow), trade a refresh token for a new pair, or get a client's own token.
 
     A browser's form post (the login page) gets the auth cookie and a redirect instead of JSON.
     """
-    event: audit.Event = "refresh" if form.grant_type == "refresh_token" else "login"
+    event: audit.Event = _EVENTS.get(form.grant_type or "password", "login")
     browser = web.is_browser_form(request)
     try:
         if browser and not web.same_origin(request):
             raise Refusal(
                 "invalid_request", "Log in from this site's own login page", status.HTTP_403_FORBIDDEN
             )
-        issued = await _grant(form, client, state)
+        issued = await _grant(form, request, client, state)
     except DomainError as exc:
         refusal = _refusal(exc, event=event, client=client)
     except Refusal as refused:
         refusal = refused
     else:
-        _record(event, "success", client, user_id=issued.user_id, session_id=issued.session_id)
-        if browser:
+        _record(
+            event,
+            "success",
+            client,
+            user_id=issued.user_id,
+            session_id=issued.session_id,
+            **({"client_id": issued.client_id} if issued.client_id else {}),
+        )
+        if browser and issued.user_id is not None:
             return logged_in(issued, target=form.next, settings=state.settings)
         response.headers.update(NO_STORE)
         return TokenResponse(
@@ -132,11 +161,15 @@ async def revoke_token(
     session_id = await sessions.revoke_refresh_token(form.token)
     if session_id is None:
         try:
-            session_id = state.codec.decode_access_token(form.token).session_id
+            claims = await state.keys.decode(form.token)
         except InvalidToken:
             audit.record("revocation", outcome="unknown_token", ip=client.ip)
             return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
-        await sessions.revoke(session_id)
+        session_id = claims.session_id
+        if claims.client_id is not None:
+            await clients.revoke_grant(session_id)
+        else:
+            await sessions.revoke(session_id)
     audit.record("revocation", outcome="success", ip=client.ip, session_id=session_id)
     return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
 
@@ -149,8 +182,14 @@ def token_router(token_path: str) -> APIRouter:
         issue_token,
         methods=["POST"],
         response_model=TokenResponse,
+        # a client's token comes without a refresh token: the field is left out, not null
+        response_model_exclude_none=True,
         responses={
             status.HTTP_400_BAD_REQUEST: {"model": OAuthError},
+            status.HTTP_401_UNAUTHORIZED: {
+                "model": OAuthError,
+                "description": "Client authentication failed",
+            },
             status.HTTP_429_TOO_MANY_REQUESTS: {"description": "Too many failed logins; see Retry-After"},
         },
         summary="Issue a token",

@@ -5,22 +5,23 @@ from datetime import timedelta
 
 from .. import scopes
 from ..errors import EmailNotVerified, InvalidCredentials, InvalidScope
-from ..models import Session, User
+from ..models import OAuthClient, Session, User
 from ..state import AppState
-from . import sessions, throttle, users
+from . import clients, sessions, throttle, users
 from .sessions import Client
 
 
 @dataclass(frozen=True, slots=True)
 class IssuedTokens:
-    """The result of a successful grant."""
+    """The result of a successful grant: for a user, or (client_credentials) for a client, with no refresh."""
 
-    user_id: int
+    user_id: int | None
     session_id: str
     access_token: str
-    refresh_token: str
+    refresh_token: str | None
     expires_in: int
     scopes: frozenset[str]
+    client_id: str | None = None
 
 
 async def password_grant(
@@ -67,6 +68,28 @@ async def refresh_grant(*, refresh_token: str, scope: str | None, state: AppStat
     if not wanted <= held:
         raise InvalidScope(scopes.render(wanted - held))
     return _issue(user, session, wanted, refresh_token=new_refresh_token, state=state)
+
+
+async def client_credentials_grant(
+    *, client: OAuthClient, scope: str | None, state: AppState
+) -> IssuedTokens:
+    """A token for a client itself (RFC 6749 section 4.4): within its scopes, and no refresh token."""
+    clients.require_grant_type(client, clients.CLIENT_CREDENTIALS)
+    granted = scopes.within(scope, frozenset(client.scopes.split()))
+    lifetime = state.settings.access_token_expire_minutes * 60
+    grant = await clients.start_grant(client, granted=granted, lifetime=timedelta(seconds=lifetime))
+    access_token = state.codec.issue_access_token(
+        client_id=client.client_id, session_id=str(grant.id), scopes=granted, lifetime_seconds=lifetime
+    )
+    return IssuedTokens(
+        user_id=None,
+        session_id=str(grant.id),
+        access_token=access_token,
+        refresh_token=None,
+        expires_in=lifetime,
+        scopes=granted,
+        client_id=client.client_id,
+    )
 
 
 def _limits(state: AppState) -> throttle.FailureLimits:

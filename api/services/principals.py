@@ -12,7 +12,7 @@ from ..models import User
 from ..schemas import UserOut
 from ..state import AppState
 from ..tokens import InvalidToken
-from . import access
+from . import access, clients
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +29,14 @@ async def resolve(token: str | None, state: AppState, *, required: tuple[str, ..
     if token is None:
         raise NotAuthenticated
     try:
-        claims = state.codec.decode_access_token(token)
+        claims = await state.keys.decode(token)
     except InvalidToken:
         raise InvalidAccessToken from None
+    if claims.client_id is not None:
+        # a client's own token works, but it is nobody's: no route of ours serves it
+        await clients.active_grant(grant_id=claims.session_id, client_id=claims.client_id)
+        raise InsufficientScope(required or (scopes.PROFILE,))
+    assert claims.user_id is not None
     user = await access.active_user(session_id=claims.session_id, user_id=claims.user_id)
     # an administrator demoted since the token was issued loses `admin` at once
     principal = Principal(

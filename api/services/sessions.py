@@ -9,7 +9,7 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from ..errors import InactiveUser, InvalidRefreshToken, SessionNotFound
-from ..models import USER_AGENT_MAX_LENGTH, RefreshToken, Session, User
+from ..models import USER_AGENT_MAX_LENGTH, ClientGrant, RefreshToken, Session, User
 from ..tokens import new_refresh_token, refresh_token_digest
 from . import throttle
 
@@ -95,6 +95,20 @@ async def revoke_refresh_token(refresh_token: str) -> str | None:
     return session_id
 
 
+async def live_refresh_token(refresh_token: str) -> tuple[Session, datetime] | None:
+    """The session of a refresh token that would work now, with the token's expiry; None otherwise."""
+    stored = await RefreshToken.get_or_none(
+        token_hash=refresh_token_digest(refresh_token), used_at=None
+    ).select_related("session__user")
+    moment = now()
+    if stored is None or stored.expires_at <= moment:
+        return None
+    session = stored.session
+    if session.revoked_at is not None or session.expires_at <= moment or session.user.disabled:
+        return None
+    return session, stored.expires_at
+
+
 async def active(user_id: int) -> list[Session]:
     """The user's sessions that still work, most recently used first."""
     return (
@@ -123,7 +137,8 @@ async def clean_up_if_due() -> None:
 
 
 async def clean_up(moment: datetime) -> None:
-    """Delete expired sessions, sessions revoked over a day ago, and expired refresh tokens."""
+    """Delete expired sessions, sessions revoked over a day ago, expired refresh tokens and client grants."""
     await Session.filter(expires_at__lt=moment).delete()
     await Session.filter(revoked_at__lt=moment - timedelta(days=1)).delete()
     await RefreshToken.filter(expires_at__lt=moment).delete()
+    await ClientGrant.filter(expires_at__lt=moment).delete()

@@ -1,0 +1,88 @@
+"""Registered OAuth2 clients (scope `admin`): secrets are shown once, when made."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, status
+from tortoise.timezone import now
+
+from .. import audit, scopes
+from ..client_schemas import ClientCreate, ClientCreated, ClientOut, ClientSecret, ClientUpdate
+from ..deps import AdminUser, ClientInfo, State
+from ..models import OAuthClient
+from ..services import clients
+from ..state import AppState
+from .responses import AUTHENTICATED
+
+router = APIRouter(prefix="/clients", tags=["clients"], responses=AUTHENTICATED)
+
+ClientId = Annotated[str, Path(max_length=64)]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"description": "Client not found"}}
+
+
+def _defined(state: AppState) -> frozenset[str]:
+    return frozenset(scopes.defined(state.settings.api_scopes))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ClientCreated)
+async def create_client(
+    body: ClientCreate, admin: AdminUser, state: State, client: ClientInfo
+) -> ClientCreated:
+    """Register a client; the answer holds its secret, which is never shown again."""
+    clients.check(
+        grant_types=list(body.grant_types),
+        scope_names=body.scopes,
+        confidential=body.confidential,
+        defined=_defined(state),
+    )
+    registration = clients.Registration(
+        name=body.name,
+        grant_types=list(body.grant_types),
+        scopes=body.scopes,
+        redirect_uris=[str(uri) for uri in body.redirect_uris],
+        confidential=body.confidential,
+    )
+    registered, secret = await clients.register(registration, moment=now())
+    audit.record("client_admin", outcome="created", ip=client.ip, client_id=registered.client_id, by=admin.id)
+    return ClientCreated.model_validate(
+        {**ClientOut.model_validate(registered).model_dump(), "client_secret": secret}
+    )
+
+
+@router.get("", response_model=list[ClientOut])
+async def list_clients(_admin: AdminUser) -> list[OAuthClient]:
+    """Every registered client, oldest first."""
+    return await clients.every()
+
+
+@router.get("/{client_id}", response_model=ClientOut, responses=NOT_FOUND)
+async def read_client(client_id: ClientId, _admin: AdminUser) -> OAuthClient:
+    """One client."""
+    return await clients.get(client_id)
+
+
+@router.patch("/{client_id}", response_model=ClientOut, responses=NOT_FOUND)
+async def update_client(
+    client_id: ClientId, body: ClientUpdate, admin: AdminUser, state: State, client: ClientInfo
+) -> OAuthClient:
+    """Change a client; its tokens lose at once any scope it no longer holds."""
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if "redirect_uris" in changes:
+        changes["redirect_uris"] = [str(uri) for uri in changes["redirect_uris"]]
+    updated = await clients.update(client_id, changes=changes, defined=_defined(state))
+    audit.record("client_admin", outcome="updated", ip=client.ip, client_id=client_id, by=admin.id)
+    return updated
+
+
+@router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def delete_client(client_id: ClientId, admin: AdminUser, client: ClientInfo) -> None:
+    """Delete a client; its tokens stop working at once."""
+    await clients.delete(client_id)
+    audit.record("client_admin", outcome="deleted", ip=client.ip, client_id=client_id, by=admin.id)
+
+
+@router.post("/{client_id}/secret", response_model=ClientSecret, responses=NOT_FOUND)
+async def rotate_client_secret(client_id: ClientId, admin: AdminUser, client: ClientInfo) -> ClientSecret:
+    """Give a confidential client a new secret; the old one stops working at once."""
+    secret = await clients.new_secret(client_id)
+    audit.record("client_admin", outcome="new_secret", ip=client.ip, client_id=client_id, by=admin.id)
+    return ClientSecret(client_id=client_id, client_secret=secret)

@@ -1,0 +1,197 @@
+"""Registered OAuth2 clients: registration, secrets shown once, authentication, their own tokens' grants."""
+
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from .. import scopes
+from ..errors import (
+    ClientMisconfigured,
+    ClientNotFound,
+    InvalidClient,
+    PublicClient,
+    SessionEnded,
+    UnauthorizedClient,
+)
+from ..models import ClientGrant, OAuthClient
+from ..tokens import client_secret_digest, new_client_secret
+
+CLIENT_CREDENTIALS = "client_credentials"
+GRANT_TYPES = ("client_credentials", "password", "refresh_token")
+# compared against when the client is unknown, so that both refusals cost the same
+_NO_SUCH_SECRET = client_secret_digest("")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCredentials:
+    """How a client said who it is: its id, and its secret unless it is a public client."""
+
+    client_id: str
+    secret: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """What a new client is registered with."""
+
+    name: str
+    grant_types: list[str]
+    scopes: list[str]
+    redirect_uris: list[str]
+    confidential: bool
+
+
+def check(
+    *, grant_types: list[str], scope_names: list[str], confidential: bool, defined: frozenset[str]
+) -> None:
+    """ClientMisconfigured for an undefined scope (neither built in nor in API_SCOPES), or a public client
+    registered for client_credentials."""
+    if unknown := sorted(set(scope_names) - defined):
+        raise ClientMisconfigured(f"Unknown scope: {' '.join(unknown)}", field="scopes")
+    if not confidential and CLIENT_CREDENTIALS in grant_types:
+        raise ClientMisconfigured(
+            "A public client has no secret to use client_credentials with", field="grant_types"
+        )
+
+
+async def register(registration: Registration, *, moment: datetime) -> tuple[OAuthClient, str | None]:
+    """A new client, and its secret (None for a public client): the only time the secret is known."""
+    secret = new_client_secret() if registration.confidential else None
+    client = await OAuthClient.create(
+        client_id=secrets.token_urlsafe(16),
+        name=registration.name,
+        secret_hash=client_secret_digest(secret) if secret is not None else None,
+        grant_types=" ".join(dict.fromkeys(registration.grant_types)),
+        scopes=scopes.render(frozenset(registration.scopes)),
+        redirect_uris=registration.redirect_uris,
+        confidential=registration.confidential,
+        created_at=moment,
+    )
+    return client, secret
+
+
+async def get(client_id: str) -> OAuthClient:
+    """The client with this id."""
+    client = await OAuthClient.get_or_none(client_id=client_id)
+    if client is None:
+        raise ClientNotFound
+    return client
+
+
+async def every() -> list[OAuthClient]:
+    """Every registered client, oldest first."""
+    return await OAuthClient.all().order_by("created_at", "client_id")
+
+
+async def update(client_id: str, *, changes: dict[str, Any], defined: frozenset[str]) -> OAuthClient:
+    """Change a client; its tokens lose at once any scope it no longer holds."""
+    client = await get(client_id)
+    check(
+        grant_types=changes.get("grant_types", client.grant_types.split()),
+        scope_names=changes.get("scopes", []),
+        confidential=client.confidential,
+        defined=defined,
+    )
+    if "grant_types" in changes:
+        changes["grant_types"] = " ".join(dict.fromkeys(changes["grant_types"]))
+    if "scopes" in changes:
+        changes["scopes"] = scopes.render(frozenset(changes["scopes"]))
+    client.update_from_dict(changes)
+    await client.save(update_fields=list(changes))
+    return client
+
+
+async def delete(client_id: str) -> None:
+    """Delete a client; its tokens stop working (their grants go with it)."""
+    async with in_transaction():
+        await ClientGrant.filter(client_id=client_id).delete()
+        if not await OAuthClient.filter(client_id=client_id).delete():
+            raise ClientNotFound
+
+
+async def new_secret(client_id: str) -> str:
+    """Replace a confidential client's secret: the old one stops working at once."""
+    client = await get(client_id)
+    if not client.confidential:
+        raise PublicClient
+    secret = new_client_secret()
+    client.secret_hash = client_secret_digest(secret)
+    await client.save(update_fields=["secret_hash"])
+    return secret
+
+
+async def authenticate(credentials: ClientCredentials | None) -> OAuthClient:
+    """The confidential client these credentials prove; InvalidClient otherwise."""
+    if credentials is None or credentials.secret is None:
+        raise InvalidClient
+    client = await OAuthClient.get_or_none(client_id=credentials.client_id)
+    stored = client.secret_hash if client is not None and client.secret_hash is not None else _NO_SUCH_SECRET
+    matches = hmac.compare_digest(stored, client_secret_digest(credentials.secret))
+    if client is None or client.secret_hash is None or not matches:
+        raise InvalidClient
+    return client
+
+
+async def identify(credentials: ClientCredentials | None) -> OAuthClient | None:
+    """The client a token request names, if any: confidential clients prove it, public ones name it.
+
+    An id nobody registered, without a secret, is ignored as 0.1.0 ignored every `client_id`: claiming to
+    be a public client proves nothing anyway.
+    """
+    if credentials is None:
+        return None
+    if credentials.secret is not None:
+        return await authenticate(credentials)
+    client = await OAuthClient.get_or_none(client_id=credentials.client_id)
+    if client is not None and client.confidential:
+        raise InvalidClient
+    return client
+
+
+def require_grant_type(client: OAuthClient, grant_type: str) -> None:
+    """UnauthorizedClient unless the client is registered for this grant type."""
+    if grant_type not in client.grant_types.split():
+        raise UnauthorizedClient
+
+
+async def start_grant(client: OAuthClient, *, granted: frozenset[str], lifetime: timedelta) -> ClientGrant:
+    """The record of one client_credentials token, which revocation and deletion end."""
+    moment = now()
+    return await ClientGrant.create(
+        id=uuid.uuid4(),
+        client=client,
+        scope=scopes.render(granted),
+        created_at=moment,
+        expires_at=moment + lifetime,
+    )
+
+
+async def active_grant(*, grant_id: str, client_id: str) -> OAuthClient:
+    """The client of an unrevoked, unexpired grant; SessionEnded otherwise."""
+    try:
+        key = uuid.UUID(grant_id)
+    except ValueError:
+        raise SessionEnded from None
+    grant = (
+        await ClientGrant.filter(id=key, client_id=client_id, revoked_at=None, expires_at__gt=now())
+        .select_related("client")
+        .first()
+    )
+    if grant is None:
+        raise SessionEnded
+    return grant.client
+
+
+async def revoke_grant(grant_id: str) -> None:
+    """End a client token's grant."""
+    try:
+        key = uuid.UUID(grant_id)
+    except ValueError:
+        return
+    await ClientGrant.filter(id=key, revoked_at=None).update(revoked_at=now())

@@ -1,0 +1,71 @@
+"""Token introspection (RFC 7662): whether a token works now, checked against the database as every request.
+
+A token that does not work is `{"active": false}` and nothing more, whatever the reason: the caller learns
+no more about a token it should not hold.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from .. import scopes
+from ..errors import DomainError
+from ..state import AppState
+from ..tokens import InvalidToken
+from . import access, clients, sessions
+
+INACTIVE: dict[str, Any] = {"active": False}
+
+
+async def introspect(token: str, *, state: AppState) -> dict[str, Any]:
+    """RFC 7662's answer for an access token (a user's or a client's) or a refresh token."""
+    try:
+        claims = await state.keys.decode(token)
+    except InvalidToken:
+        return await _refresh_token(token, state=state)
+    answer: dict[str, Any] = {
+        "active": True,
+        "sub": claims.subject,
+        "exp": claims.expires_at,
+        "iat": claims.issued_at,
+        "token_type": "Bearer",
+        **_registered_claims(state),
+    }
+    try:
+        if claims.client_id is not None:
+            client = await clients.active_grant(grant_id=claims.session_id, client_id=claims.client_id)
+            held = claims.scopes & frozenset(client.scopes.split())
+            return {**answer, "scope": scopes.render(held), "client_id": client.client_id}
+        assert claims.user_id is not None
+        user = await access.active_user(session_id=claims.session_id, user_id=claims.user_id)
+    except DomainError:
+        return INACTIVE
+    held = claims.scopes & scopes.allowed(is_admin=user.is_admin)
+    return {**answer, "scope": scopes.render(held), "username": user.username, "sid": claims.session_id}
+
+
+async def _refresh_token(token: str, *, state: AppState) -> dict[str, Any]:
+    found = await sessions.live_refresh_token(token)
+    if found is None:
+        return INACTIVE
+    session, expires_at = found
+    user = session.user
+    held = frozenset(session.scope.split()) & scopes.allowed(is_admin=user.is_admin)
+    # a refresh token is made with its expiry, `lifetime` after the moment it was issued
+    issued_at = expires_at - timedelta(days=state.settings.refresh_token_expire_days)
+    return {
+        "active": True,
+        "scope": scopes.render(held),
+        "sub": str(user.id),
+        "username": user.username,
+        "exp": int(expires_at.timestamp()),
+        "iat": int(issued_at.timestamp()),
+        "token_type": "refresh_token",
+        "sid": str(session.id),
+        **_registered_claims(state),
+    }
+
+
+def _registered_claims(state: AppState) -> dict[str, str]:
+    settings = state.settings
+    claims = {"iss": settings.jwt_issuer, "aud": settings.jwt_audience}
+    return {name: value for name, value in claims.items() if value is not None}

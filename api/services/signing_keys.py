@@ -1,0 +1,97 @@
+"""The signing keys kept in the database: made at first start, rotated on demand, dropped once unneeded."""
+
+import asyncio
+from datetime import datetime, timedelta
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from .. import schema, signing
+from ..models import SigningKey
+from ..signing import KeySealer, KeySet, KeyUnreadable, Verifier
+
+# a worker may sign with a retired key until its next reload: the key verifies that much longer
+RELOAD_SECONDS = 1.0
+_RETIREMENT_MARGIN = timedelta(seconds=60)
+
+
+class SigningKeysUnreadable(schema.SchemaError):
+    """The current signing key was sealed under another SECRET_KEY."""
+
+    def __init__(self, kid: str) -> None:
+        super().__init__(
+            f"the current signing key {kid} was sealed with another SECRET_KEY: set the SECRET_KEY it was "
+            "made with, or run `python run.py rotate-keys` for a new key (tokens signed before stay valid)"
+        )
+
+
+async def ensure_current(
+    *, algorithm: str, sealer: KeySealer, moment: datetime, token_lifetime: timedelta
+) -> None:
+    """Make a key for `algorithm` unless one is current (first start, or JWT_ALGORITHM just changed)."""
+    if await _current(algorithm) is not None:
+        return
+    async with schema.exclusive():
+        if await _current(algorithm) is None:
+            await _add(algorithm=algorithm, sealer=sealer, moment=moment, token_lifetime=token_lifetime)
+
+
+async def rotate(*, algorithm: str, sealer: KeySealer, moment: datetime, token_lifetime: timedelta) -> str:
+    """Make a new key current at once and retire the others; the new key's id."""
+    async with schema.exclusive():
+        return await _add(algorithm=algorithm, sealer=sealer, moment=moment, token_lifetime=token_lifetime)
+
+
+async def _add(*, algorithm: str, sealer: KeySealer, moment: datetime, token_lifetime: timedelta) -> str:
+    # RSA key generation takes a while: not on the event loop
+    private_der = await asyncio.to_thread(signing.new_private_key, algorithm)
+    public = signing.public_jwk(private_der, algorithm)
+    kid = str(public["kid"])
+    async with in_transaction():
+        await SigningKey.filter(retired_at=None).update(
+            retired_at=moment, expires_at=moment + token_lifetime + _RETIREMENT_MARGIN
+        )
+        await SigningKey.filter(expires_at__lt=moment).delete()
+        await SigningKey.create(
+            kid=kid,
+            algorithm=algorithm,
+            public_jwk=public,
+            sealed_private_key=sealer.seal(private_der, kid=kid),
+            created_at=moment,
+        )
+    return kid
+
+
+async def _current(algorithm: str) -> SigningKey | None:
+    return (
+        await SigningKey.filter(algorithm=algorithm, retired_at=None).order_by("-created_at", "-kid").first()
+    )
+
+
+async def load(*, algorithm: str, sealer: KeySealer, moment: datetime, previous: KeySet | None) -> KeySet:
+    """The key set in the database now: the current key signs, every published key verifies."""
+    rows = await SigningKey.filter(Q(expires_at=None) | Q(expires_at__gt=moment)).all()
+    current = max(
+        (row for row in rows if row.algorithm == algorithm and row.retired_at is None),
+        key=lambda row: (row.created_at, row.kid),
+        default=None,
+    )
+    if current is None:
+        raise schema.SchemaError(f"no {algorithm} signing key in the database; restart to make one")
+    known = previous.verifiers if previous is not None else {}
+    # keys are immutable: one already built is reused, so a reload costs only the query
+    verifiers = {row.kid: known.get(row.kid) or signing.verifier(row.public_jwk) for row in rows}
+    if previous is not None and previous.signer is not None and previous.signer.kid == current.kid:
+        signer = previous.signer
+    else:
+        signer = _signer(current, sealer)
+    published = tuple(row.public_jwk for row in sorted(rows, key=lambda row: row.created_at, reverse=True))
+    return KeySet(signer=signer, verifiers=verifiers, public_jwks=published)
+
+
+def _signer(row: SigningKey, sealer: KeySealer) -> Verifier:
+    try:
+        private_der = sealer.open(row.sealed_private_key, kid=row.kid)
+    except KeyUnreadable:
+        raise SigningKeysUnreadable(row.kid) from None
+    return signing.signer(private_der, kid=row.kid, algorithm=row.algorithm)
