@@ -3,13 +3,21 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from pydantic.networks import HttpUrl
 
 GrantType = Literal["client_credentials", "password", "refresh_token"]
 # scope names as RFC 6749 writes them; which exist is checked against the settings
 ScopeName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\x21\x23-\x5b\x5d-\x7e]+$")]
-RedirectUri = Annotated[HttpUrl, AfterValidator(str)]
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+
+
+def _http_url(value: str) -> str:
+    return str(_HTTP_URL.validate_python(value))
+
+
+# kept as text: an http(s) URL, normalised the way pydantic writes it
+RedirectUri = Annotated[str, Field(max_length=2000), AfterValidator(_http_url)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 

@@ -7,7 +7,7 @@ import sys
 from pydantic import ValidationError
 from tortoise.timezone import now
 
-from . import schema, scopes, signing
+from . import audit, schema, scopes, signing
 from .bootstrap import key_ring, open_database, prepare_schema
 from .client_schemas import ClientCreate
 from .commands import CommandError
@@ -29,6 +29,7 @@ async def rotate_keys(settings: Settings) -> str:
         codec = TokenCodec(keys=signing.NO_KEYS, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
         ring = key_ring(settings, secret=secret, codec=codec, clock=now)
         kid = await ring.rotate()
+    audit.record("key_rotation", outcome="success", ip=None, kid=kid, algorithm=settings.jwt_algorithm)
     return (
         f"new {settings.jwt_algorithm} signing key {kid} is current; "
         "the earlier ones verify until their tokens expire"
@@ -47,25 +48,14 @@ def rotate_keys_command(_args: argparse.Namespace) -> int:
 
 async def create_client(settings: Settings, body: ClientCreate) -> tuple[str, str | None]:
     """Register a client as `POST /clients` does; its id and secret."""
-    try:
-        clients.check(
-            grant_types=list(body.grant_types),
-            scope_names=body.scopes,
-            confidential=body.confidential,
-            defined=frozenset(scopes.defined(settings.api_scopes)),
-        )
-    except ClientMisconfigured as exc:
-        raise CommandError(str(exc)) from None
-    registration = clients.Registration(
-        name=body.name,
-        grant_types=list(body.grant_types),
-        scopes=body.scopes,
-        redirect_uris=[str(uri) for uri in body.redirect_uris],
-        confidential=body.confidential,
-    )
     async with open_database(settings):
         await prepare_schema(settings)
-        client, secret = await clients.register(registration, moment=now())
+        try:
+            client, secret = await clients.register(
+                body, defined=frozenset(scopes.defined(settings.api_scopes)), moment=now()
+            )
+        except ClientMisconfigured as exc:
+            raise CommandError(str(exc)) from None
     return client.client_id, secret
 
 

@@ -1,4 +1,4 @@
-"""Signing keys: made, sealed with a key derived from SECRET_KEY, and published as JWKs; pure.
+"""Signing keys: made, and published as JWKs; pure (`sealing` keeps their private halves).
 
 A key set names one key that signs and every key that still verifies, each pinned to its own algorithm:
 the algorithm a token's header claims is never trusted to pick how it is checked.
@@ -8,16 +8,12 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jose import jwk
 from jose.backends.base import Key
 
@@ -25,12 +21,6 @@ Algorithm = Literal["HS256", "RS256", "ES256"]
 ASYMMETRIC: tuple[Algorithm, ...] = ("RS256", "ES256")
 # RFC 7638: the members of a public JWK that its thumbprint covers
 _THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y")}
-_SEAL_INFO = b"auth-service signing keys v1"
-_NONCE_BYTES = 12
-
-
-class KeyUnreadable(Exception):
-    """A sealed private key does not open: it was sealed under another SECRET_KEY, or altered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,26 +93,3 @@ def verifier(public: Mapping[str, Any]) -> Verifier:
     """The verifying key of a published JWK, bound to the algorithm the JWK names."""
     algorithm = str(public["alg"])
     return Verifier(kid=str(public["kid"]), algorithm=algorithm, key=jwk.construct(dict(public), algorithm))
-
-
-class KeySealer:
-    """Seals private keys with AES-256-GCM under a key derived from SECRET_KEY by HKDF-SHA256."""
-
-    def __init__(self, secret: str) -> None:
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL_INFO).derive(
-            secret.encode()
-        )
-        self._aead = AESGCM(derived)
-
-    def seal(self, plaintext: bytes, *, kid: str) -> str:
-        """The sealed text: nonce and ciphertext, base64; bound to `kid`, so it opens for that key only."""
-        nonce = os.urandom(_NONCE_BYTES)
-        return base64.b64encode(nonce + self._aead.encrypt(nonce, plaintext, kid.encode())).decode()
-
-    def open(self, sealed: str, *, kid: str) -> bytes:
-        """The plaintext of `seal`; KeyUnreadable when the secret or the text differ."""
-        try:
-            data = base64.b64decode(sealed)
-            return self._aead.decrypt(data[:_NONCE_BYTES], data[_NONCE_BYTES:], kid.encode())
-        except (InvalidTag, ValueError):
-            raise KeyUnreadable(kid) from None

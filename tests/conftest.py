@@ -51,14 +51,15 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-async def _empty_tables(database_url: str) -> None:
+async def _empty_tables(database_url: str) -> bool:
     # the shared PostgreSQL test database keeps its tables: empty them so each test starts from nothing
     if database_url != TEST_DATABASE_URL or not ON_POSTGRES:
-        return
+        return False
     tables = ", ".join(
         f'"{model._meta.db_table}"' for app in Tortoise.apps.values() for model in app.values()
     )
     await connections.get("default").execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    return True
 
 
 class Clock:
@@ -86,7 +87,8 @@ async def serve(
     """The app for these settings with its lifespan entered, and an async client over it."""
     app = create_app(settings, me_fast_path=me_fast_path, **({"clock": clock} if clock else {}))
     async with app.router.lifespan_context(app):
-        await _empty_tables(settings.database_url)
+        if await _empty_tables(settings.database_url):
+            await app.state.auth.keys.prepare()  # the signing key made at start went with the tables
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield app, client

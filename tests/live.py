@@ -19,9 +19,9 @@ RUN_PY = str(Path(__file__).resolve().parent.parent / "run.py")
 
 def environment(cwd: Path, database_url: str, extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
     """A service process's environment: its database and data folder, no SECRET_KEY, and `extra_env`."""
-    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(cwd / "data"), **(extra_env or {})}
+    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(cwd / "data")}
     env.pop("SECRET_KEY", None)
-    return env
+    return {**env, **(extra_env or {})}
 
 
 def free_port() -> int:
@@ -98,13 +98,19 @@ def _wait_until_healthy(service: Service, process: "subprocess.Popen[bytes]") ->
 
 
 def run_py(
-    cwd: Path, database_url: str, *args: str, stdin: str = "", argv: list[str] | None = None, **env: str
+    cwd: Path,
+    database_url: str,
+    *args: str,
+    stdin: str = "",
+    argv: list[str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    **env: str,
 ) -> "subprocess.CompletedProcess[str]":
     """`python run.py ARGS…` run to its end (or `argv` instead), with `stdin` and extra environment."""
     return subprocess.run(
         argv or [sys.executable, RUN_PY, *args],
         input=stdin,
-        env={**environment(cwd, database_url), **env},
+        env={**environment(cwd, database_url, extra_env), **env},
         cwd=cwd,
         capture_output=True,
         text=True,

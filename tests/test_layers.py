@@ -8,7 +8,15 @@ import pytest
 
 API = Path(__file__).resolve().parent.parent / "api"
 # pure: they run anywhere (threads, commands, other services), so neither a web framework nor the ORM
-PURE = {"api.passwords", "api.tokens", "api.csrf", "api.usernames", "api.scopes"}
+PURE = {
+    "api.passwords",
+    "api.tokens",
+    "api.signing",
+    "api.sealing",
+    "api.csrf",
+    "api.usernames",
+    "api.scopes",
+}
 WEB = {"fastapi", "starlette"}
 
 

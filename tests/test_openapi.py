@@ -1,6 +1,10 @@
 """The OpenAPI document that drives Swagger's Authorize button."""
 
+from pathlib import Path
+
 import httpx
+
+from .conftest import make_settings, serve
 
 
 async def test_password_flow_points_at_the_token_url_with_both_scopes(client: httpx.AsyncClient) -> None:
@@ -36,3 +40,17 @@ async def test_docs_page_loads_swagger_from_this_service_without_inline_script(
         "/static/docs.js",
     ):
         assert (await client.get(asset)).status_code == 200, asset
+
+
+async def test_api_scopes_are_listed_in_the_openapi_scheme_and_the_metadata(tmp_path: Path) -> None:
+    async with serve(make_settings(tmp_path, api_scopes="billing:read billing:write")) as (_, client):
+        schema = (await client.get("/openapi.json")).json()
+        metadata = (await client.get("/.well-known/oauth-authorization-server")).json()
+    scopes = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["scopes"]
+    assert set(scopes) == {"profile", "admin", "billing:read", "billing:write"}
+    assert metadata["scopes_supported"] == ["admin", "billing:read", "billing:write", "profile"]
+    assert metadata["token_endpoint_auth_methods_supported"] == [
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    ]

@@ -43,6 +43,16 @@ async def test_tokens_survive_a_restart_with_the_generated_key(
         assert (await client.get("/user/me", headers=bearer(token))).status_code == 200
 
 
+@pytest.mark.parametrize("value", ['billing"read', "back\\slash", "profile", "admin extra"])
+def test_api_scopes_that_are_not_new_scope_names_are_refused(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ValidationError, match="API_SCOPES"):
+        make_settings(tmp_path, api_scopes=value)
+
+
+def test_api_scopes_are_kept_once_each_in_order(tmp_path: Path) -> None:
+    assert make_settings(tmp_path, api_scopes=" b:read  a:write b:read ").api_scopes == "b:read a:write"
+
+
 def test_short_secret_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="at least 32 characters"):
         make_settings(tmp_path, secret_key=SecretStr("changethis"))

@@ -11,6 +11,7 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from .. import scopes
+from ..client_schemas import ClientCreate
 from ..errors import (
     ClientMisconfigured,
     ClientNotFound,
@@ -36,17 +37,6 @@ class ClientCredentials:
     secret: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Registration:
-    """What a new client is registered with."""
-
-    name: str
-    grant_types: list[str]
-    scopes: list[str]
-    redirect_uris: list[str]
-    confidential: bool
-
-
 def check(
     *, grant_types: list[str], scope_names: list[str], confidential: bool, defined: frozenset[str]
 ) -> None:
@@ -60,8 +50,16 @@ def check(
         )
 
 
-async def register(registration: Registration, *, moment: datetime) -> tuple[OAuthClient, str | None]:
+async def register(
+    registration: ClientCreate, *, defined: frozenset[str], moment: datetime
+) -> tuple[OAuthClient, str | None]:
     """A new client, and its secret (None for a public client): the only time the secret is known."""
+    check(
+        grant_types=list(registration.grant_types),
+        scope_names=registration.scopes,
+        confidential=registration.confidential,
+        defined=defined,
+    )
     secret = new_client_secret() if registration.confidential else None
     client = await OAuthClient.create(
         client_id=secrets.token_urlsafe(16),
@@ -69,7 +67,7 @@ async def register(registration: Registration, *, moment: datetime) -> tuple[OAu
         secret_hash=client_secret_digest(secret) if secret is not None else None,
         grant_types=" ".join(dict.fromkeys(registration.grant_types)),
         scopes=scopes.render(frozenset(registration.scopes)),
-        redirect_uris=registration.redirect_uris,
+        redirect_uris=list(registration.redirect_uris),
         confidential=registration.confidential,
         created_at=moment,
     )

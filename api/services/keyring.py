@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from .. import signing
-from ..signing import KeySealer
+from ..sealing import SIGNING_KEYS, Sealer
 from ..tokens import AccessClaims, TokenCodec, UnknownKey
 from . import signing_keys
 
@@ -33,7 +33,7 @@ class KeyRing:
         self.codec = codec
         self.algorithm = algorithm
         self.asymmetric = algorithm in signing.ASYMMETRIC
-        self._sealer = KeySealer(secret)
+        self._sealer = Sealer(secret, purpose=SIGNING_KEYS)
         self._token_lifetime = token_lifetime
         self._clock = clock
         self._loaded_at = 0.0

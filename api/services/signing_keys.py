@@ -8,7 +8,8 @@ from tortoise.transactions import in_transaction
 
 from .. import schema, signing
 from ..models import SigningKey
-from ..signing import KeySealer, KeySet, KeyUnreadable, Verifier
+from ..sealing import Sealer, Unreadable
+from ..signing import KeySet, Verifier
 
 # a worker may sign with a retired key until its next reload: the key verifies that much longer
 RELOAD_SECONDS = 1.0
@@ -26,7 +27,7 @@ class SigningKeysUnreadable(schema.SchemaError):
 
 
 async def ensure_current(
-    *, algorithm: str, sealer: KeySealer, moment: datetime, token_lifetime: timedelta
+    *, algorithm: str, sealer: Sealer, moment: datetime, token_lifetime: timedelta
 ) -> None:
     """Make a key for `algorithm` unless one is current (first start, or JWT_ALGORITHM just changed)."""
     if await _current(algorithm) is not None:
@@ -36,13 +37,13 @@ async def ensure_current(
             await _add(algorithm=algorithm, sealer=sealer, moment=moment, token_lifetime=token_lifetime)
 
 
-async def rotate(*, algorithm: str, sealer: KeySealer, moment: datetime, token_lifetime: timedelta) -> str:
+async def rotate(*, algorithm: str, sealer: Sealer, moment: datetime, token_lifetime: timedelta) -> str:
     """Make a new key current at once and retire the others; the new key's id."""
     async with schema.exclusive():
         return await _add(algorithm=algorithm, sealer=sealer, moment=moment, token_lifetime=token_lifetime)
 
 
-async def _add(*, algorithm: str, sealer: KeySealer, moment: datetime, token_lifetime: timedelta) -> str:
+async def _add(*, algorithm: str, sealer: Sealer, moment: datetime, token_lifetime: timedelta) -> str:
     # RSA key generation takes a while: not on the event loop
     private_der = await asyncio.to_thread(signing.new_private_key, algorithm)
     public = signing.public_jwk(private_der, algorithm)
@@ -56,7 +57,7 @@ async def _add(*, algorithm: str, sealer: KeySealer, moment: datetime, token_lif
             kid=kid,
             algorithm=algorithm,
             public_jwk=public,
-            sealed_private_key=sealer.seal(private_der, kid=kid),
+            sealed_private_key=sealer.seal(private_der, context=kid),
             created_at=moment,
         )
     return kid
@@ -68,7 +69,7 @@ async def _current(algorithm: str) -> SigningKey | None:
     )
 
 
-async def load(*, algorithm: str, sealer: KeySealer, moment: datetime, previous: KeySet | None) -> KeySet:
+async def load(*, algorithm: str, sealer: Sealer, moment: datetime, previous: KeySet | None) -> KeySet:
     """The key set in the database now: the current key signs, every published key verifies."""
     rows = await SigningKey.filter(Q(expires_at=None) | Q(expires_at__gt=moment)).all()
     current = max(
@@ -85,13 +86,15 @@ async def load(*, algorithm: str, sealer: KeySealer, moment: datetime, previous:
         signer = previous.signer
     else:
         signer = _signer(current, sealer)
-    published = tuple(row.public_jwk for row in sorted(rows, key=lambda row: row.created_at, reverse=True))
+    # the signing key first, then the others newest first
+    newest_first = sorted(rows, key=lambda row: (row.kid == current.kid, row.created_at), reverse=True)
+    published = tuple(row.public_jwk for row in newest_first)
     return KeySet(signer=signer, verifiers=verifiers, public_jwks=published)
 
 
-def _signer(row: SigningKey, sealer: KeySealer) -> Verifier:
+def _signer(row: SigningKey, sealer: Sealer) -> Verifier:
     try:
-        private_der = sealer.open(row.sealed_private_key, kid=row.kid)
-    except KeyUnreadable:
+        private_der = sealer.open(row.sealed_private_key, context=row.kid)
+    except Unreadable:
         raise SigningKeysUnreadable(row.kid) from None
     return signing.signer(private_der, kid=row.kid, algorithm=row.algorithm)
