@@ -22,7 +22,20 @@ from .edge.errors import domain_error_handler, token_aware_http_exception_handle
 from .errors import DomainError
 from .fastpath import MeFastPath
 from .openapi import install_openapi
-from .routes import admin, auth, clients, email, email_pages, ops, pages, token, users
+from .routes import (
+    account,
+    account_mfa,
+    admin,
+    auth,
+    clients,
+    email,
+    email_pages,
+    mfa,
+    ops,
+    pages,
+    token,
+    users,
+)
 from .routes.introspection import introspection_router
 from .routes.metrics import metrics_router
 from .routes.responses import MALFORMED_BODY
@@ -90,6 +103,7 @@ def create_app(
     app.include_router(introspection_router(settings.token_path))
     # /users/me before /users/{user_id}
     app.include_router(users.router)
+    app.include_router(mfa.router)
     app.include_router(admin.router)
     app.include_router(clients.router)
     app.include_router(email.router)
@@ -98,6 +112,8 @@ def create_app(
     if settings.metrics_token is not None:
         app.include_router(metrics_router(settings.metrics_token))
     app.include_router(pages.router)
+    app.include_router(account.router)
+    app.include_router(account_mfa.router)
     app.mount(
         "/static/swagger-ui",
         StaticFiles(directory=str(files("fastapi_offline") / "static")),

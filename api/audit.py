@@ -24,6 +24,10 @@ Event = Literal[
     "client_admin",
     "introspection",
     "key_rotation",
+    "mfa_enabled",
+    "mfa_disabled",
+    "mfa_failure",
+    "recovery_code_used",
 ]
 
 

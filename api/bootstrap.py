@@ -15,6 +15,7 @@ from .db import sqlite_folder, tortoise_config
 from .keys import resolve_secret_key
 from .mail.transport import FileTransport, SmtpTransport, Transport
 from .passwords import PasswordHasher, build_context, common_passwords
+from .sealing import TOTP_SECRETS, Sealer
 from .services import mails
 from .services.delivery import MailDelivery
 from .services.keyring import KeyRing
@@ -79,6 +80,7 @@ def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> A
         codec=codec,
         keys=key_ring(settings, secret=key, codec=codec, clock=clock),
         csrf=CsrfTokens(key),
+        totp_sealer=Sealer(key, purpose=TOTP_SECRETS),
         delivery=delivery,
         clock=clock,
     )

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     email_verification_expire_hours: int = Field(default=48, ge=1, le=24 * 30)
     password_reset_expire_minutes: int = Field(default=60, ge=5, le=24 * 60)
     require_verified_email: bool = False
+    # administrators without two-factor get tokens without `admin`
+    mfa_required_for_admins: bool = False
 
     @field_validator("token_url")
     @classmethod

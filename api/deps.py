@@ -80,6 +80,13 @@ async def get_current_user(security_scopes: SecurityScopes, request: Request, be
     return (await _caller(request, bearer, required=tuple(security_scopes.scopes))).user
 
 
+async def get_current_principal(
+    security_scopes: SecurityScopes, request: Request, bearer: BearerToken
+) -> Principal:
+    """The caller (user, session and scopes), holding every scope the route needs."""
+    return await _caller(request, bearer, required=tuple(security_scopes.scopes))
+
+
 async def get_optional_principal(request: Request, bearer: BearerToken) -> Principal | None:
     """The caller when the request carries a working token, else None (pages and logout use this)."""
     try:
@@ -90,4 +97,5 @@ async def get_optional_principal(request: Request, bearer: BearerToken) -> Princ
 
 OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 CurrentUser = Annotated[User, Security(get_current_user, scopes=[scopes.PROFILE])]
+CurrentPrincipal = Annotated[Principal, Security(get_current_principal, scopes=[scopes.PROFILE])]
 AdminUser = Annotated[User, Security(get_current_user, scopes=[scopes.ADMIN])]

@@ -22,7 +22,7 @@ MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 # read once, like prometheus_client itself, which picks its value storage when first imported
 _MULTIPROCESS = MULTIPROCESS_DIR in os.environ
 UNMATCHED = "<unmatched>"
-LOGIN_OUTCOMES = ("success", "failure", "throttled", "inactive", "unverified")
+LOGIN_OUTCOMES = ("success", "failure", "throttled", "inactive", "unverified", "mfa_required", "mfa_failure")
 # anything else a client sends as a method is one label, not a new series per invented verb
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # most answers take about a millisecond; a login, an Argon2 hash

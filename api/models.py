@@ -26,6 +26,8 @@ class User(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     # db_default: the column joins tables that already hold users (every earlier account is unverified)
     email_verified = fields.BooleanField(default=False, db_default=False)
+    # whether a confirmed TOTP secret guards the password: read with the user on every request
+    mfa_enabled = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "users"
@@ -178,3 +180,56 @@ class ClientGrant(Model):
 
     class Meta:
         table = "client_grants"
+
+
+class TotpSecret(Model):
+    """A user's TOTP secret, sealed under SECRET_KEY: pending until a first code confirms it.
+
+    `last_step` is the latest time step a code was accepted for: a code for it or an earlier one is a replay.
+    """
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="totp", on_delete=fields.CASCADE
+    )
+    sealed_secret = fields.TextField()
+    created_at = fields.DatetimeField()
+    confirmed_at = fields.DatetimeField(null=True)
+    last_step = fields.BigIntField(null=True)
+
+    class Meta:
+        table = "totp_secrets"
+
+
+class RecoveryCode(Model):
+    """One recovery code of a user, known only by its SHA-256, usable once."""
+
+    code_hash = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="recovery_codes", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "recovery_codes"
+
+
+class MfaChallenge(Model):
+    """The second step of a login: the right password was given, a code is awaited (`mfa_token`, by SHA-256).
+
+    It lasts minutes, is used once, and dies after a few wrong codes. `scope` is what the login asked for.
+    """
+
+    token_hash = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="mfa_challenges", on_delete=fields.CASCADE
+    )
+    scope = fields.CharField(max_length=1000, null=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    failures = fields.IntField(default=0)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "mfa_challenges"

@@ -85,6 +85,7 @@ class UserOut(BaseModel):
     is_admin: bool
     created_at: datetime
     email_verified: bool
+    mfa_enabled: bool
 
 
 class UserPage(BaseModel):

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 SIGNING_KEYS = b"auth-service signing keys v1"
+TOTP_SECRETS = b"auth-service totp secrets v1"
 _NONCE_BYTES = 12
 
 

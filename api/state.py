@@ -7,6 +7,7 @@ from datetime import datetime
 from .config import Settings
 from .csrf import CsrfTokens
 from .passwords import PasswordHasher
+from .sealing import Sealer
 from .services.delivery import MailDelivery
 from .services.keyring import KeyRing
 from .tokens import TokenCodec
@@ -25,5 +26,7 @@ class AppState:
     codec: TokenCodec
     keys: KeyRing
     csrf: CsrfTokens
+    # seals TOTP secrets under SECRET_KEY
+    totp_sealer: Sealer
     delivery: MailDelivery
     clock: Callable[[], datetime]

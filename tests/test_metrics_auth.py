@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
 from api import metrics
@@ -68,3 +69,27 @@ async def test_a_login_times_one_password_verification(client: httpx.AsyncClient
     name = "auth_password_hash_seconds_count"
     assert sample(after, name) - sample(before, name) == 1
     assert sample(after, "auth_password_hash_seconds_sum") > sample(before, "auth_password_hash_seconds_sum")
+
+
+async def test_a_login_waiting_for_its_second_factor_counts_as_mfa_required(
+    client: httpx.AsyncClient,
+) -> None:
+    assert (await register(client)).status_code == 201
+    token = (await login(client)).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    secret = (await client.post("/user/me/mfa/totp", json={"password": PASSWORD}, headers=headers)).json()[
+        "secret"
+    ]
+    confirmed = await client.post(
+        "/user/me/mfa/totp/confirm", json={"code": pyotp.TOTP(secret).now()}, headers=headers
+    )
+    assert confirmed.status_code == 200
+    before = await scrape(client)
+    assert (await login(client)).status_code == 403
+    assert (await login(client, otp="000000")).status_code == 400
+    after = await scrape(client)
+    name = "auth_logins_total"
+    changes = {
+        o: sample(after, name, outcome=o) - sample(before, name, outcome=o) for o in metrics.LOGIN_OUTCOMES
+    }
+    assert changes == {o: 1 if o in ("mfa_required", "mfa_failure") else 0 for o in metrics.LOGIN_OUTCOMES}

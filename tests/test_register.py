@@ -24,6 +24,7 @@ async def test_register_returns_201_and_the_user_without_secrets(client: httpx.A
         "is_admin",
         "created_at",
         "email_verified",
+        "mfa_enabled",
     }
     assert body["email_verified"] is False
     assert body["username"] == "alice"

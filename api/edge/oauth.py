@@ -17,10 +17,13 @@ def oauth_error(
     description: str,
     status_code: int = status.HTTP_400_BAD_REQUEST,
     headers: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """An RFC 6749 error answer, with FastAPI's `detail` beside `error`."""
-    body = OAuthError(error=error, error_description=description, detail=description)
-    return JSONResponse(body.model_dump(), status_code=status_code, headers={**NO_STORE, **(headers or {})})
+    """An RFC 6749 error answer, with FastAPI's `detail` beside `error` (and `extra` fields, an mfa_token)."""
+    body = OAuthError(error=error, error_description=description, detail=description).model_dump()
+    return JSONResponse(
+        {**body, **(extra or {})}, status_code=status_code, headers={**NO_STORE, **(headers or {})}
+    )
 
 
 @dataclass
@@ -31,11 +34,15 @@ class Refusal(Exception):
     description: str
     status_code: int = status.HTTP_400_BAD_REQUEST
     extra_headers: dict[str, str] | None = None
+    # fields of the RFC 6749 body besides `error`: the mfa_token of a login that needs a second factor
+    extra: dict[str, str] | None = None
 
     @classmethod
     def of(cls, exc: DomainError) -> "Refusal":
         """A failed grant's refusal, as its domain error declares it."""
-        return cls(exc.oauth_error, exc.message, exc.status_code, exc.headers or None)
+        return cls(
+            exc.oauth_error, exc.message, exc.status_code, exc.headers or None, exc.oauth_extra or None
+        )
 
     @property
     def headers(self) -> dict[str, str]:
@@ -43,8 +50,8 @@ class Refusal(Exception):
         return {**NO_STORE, **(self.extra_headers or {})}
 
     def as_json(self) -> JSONResponse:
-        """The API client's answer: RFC 6749's error body (400, and 401 invalid_client), or FastAPI's
-        `detail` for 429 and 403."""
-        if self.status_code in (status.HTTP_400_BAD_REQUEST, status.HTTP_401_UNAUTHORIZED):
-            return oauth_error(self.error, self.description, self.status_code, self.extra_headers)
+        """The API client's answer: RFC 6749's error body (400, 401 invalid_client, 403 mfa_required), or
+        FastAPI's `detail` for 429 and other 403s."""
+        if self.extra or self.status_code in (status.HTTP_400_BAD_REQUEST, status.HTTP_401_UNAUTHORIZED):
+            return oauth_error(self.error, self.description, self.status_code, self.extra_headers, self.extra)
         return JSONResponse({"detail": self.description}, status_code=self.status_code, headers=self.headers)

@@ -63,6 +63,20 @@ def login_refused(
     )
 
 
+def second_step(request: Request, *, mfa_token: str, target: str | None, error: str | None) -> HTMLResponse:
+    """The login's second step: the one-time code (or a recovery code) for the mfa_token just handed out."""
+    state: AppState = request.app.state.auth
+    return render(
+        request,
+        "login_code.html",
+        status_code=status.HTTP_400_BAD_REQUEST if error else status.HTTP_200_OK,
+        token_path=state.settings.token_path,
+        mfa_token=mfa_token,
+        next=web.safe_next(target),
+        error=error,
+    )
+
+
 def logged_out(*, browser: bool, settings: Settings) -> Response:
     """After a logout: 303 home for the page's button, 204 for an API client; the cookie cleared."""
     response: Response = (

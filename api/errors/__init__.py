@@ -33,8 +33,15 @@ from .auth import (
 )
 from .base import DomainError, FieldProblem
 from .clients import ClientMisconfigured, ClientNotFound, InvalidClient, PublicClient, UnauthorizedClient
+from .mfa import InvalidCode, InvalidMfaToken, InvalidOneTimeCode, MfaAlreadyOn, MfaOff, MfaRequired
 
 __all__ = [
+    "InvalidCode",
+    "InvalidMfaToken",
+    "InvalidOneTimeCode",
+    "MfaAlreadyOn",
+    "MfaOff",
+    "MfaRequired",
     "ClientMisconfigured",
     "ClientNotFound",
     "DomainError",

@@ -21,6 +21,11 @@ class DomainError(Exception):
         """Headers that go with the answer."""
         return {}
 
+    @property
+    def oauth_extra(self) -> dict[str, str]:
+        """Fields the token endpoint's RFC 6749 error body carries besides `error` (an `mfa_token`)."""
+        return {}
+
 
 class FieldProblem(DomainError):
     """A body field the schema accepts but the rules refuse: FastAPI's 422 shape, for `field`."""

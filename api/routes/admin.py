@@ -9,7 +9,7 @@ from .. import audit
 from ..deps import AdminUser, ClientInfo
 from ..models import User
 from ..schemas import AdminUserUpdate, UserOut, UserPage
-from ..services import admin
+from ..services import admin, mfa
 from .responses import AUTHENTICATED
 
 router = APIRouter(prefix="/users", tags=["admin"], responses=AUTHENTICATED)
@@ -68,3 +68,10 @@ async def delete_user(user_id: UserId, admin_user: AdminUser, client: ClientInfo
     """Delete an account with its sessions."""
     await admin.delete(user_id)
     audit.record("admin_delete", outcome="success", ip=client.ip, user_id=user_id, by=admin_user.id)
+
+
+@router.delete("/{user_id}/mfa", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def reset_mfa(user_id: UserId, admin_user: AdminUser, client: ClientInfo) -> None:
+    """Turn a user's two-factor off (a lost device): the password alone logs in until it is set up again."""
+    await mfa.turn_off(await admin.get(user_id))
+    audit.record("mfa_disabled", outcome="success", ip=client.ip, user_id=user_id, by=admin_user.id)

@@ -4,29 +4,31 @@ revocation."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from .. import audit, metrics, scopes, web
 from ..deps import ClientInfo, State
-from ..edge.credentials import client_credentials
 from ..edge.oauth import NO_STORE, Refusal, oauth_error
-from ..edge.pages import logged_in, login_refused
+from ..edge.pages import logged_in, login_refused, second_step
 from ..errors import (
     DomainError,
     EmailNotVerified,
     InactiveUser,
     InvalidClient,
     InvalidCredentials,
+    InvalidOneTimeCode,
     InvalidRefreshToken,
+    MfaRequired,
     Throttled,
 )
 from ..schemas import OAuthError, TokenResponse
-from ..services import clients, grants, sessions
+from ..services import clients, sessions
 from ..services.sessions import Client
-from ..state import AppState
 from ..tokens import InvalidToken
+from . import token_grants
 
 _EVENTS: dict[str, audit.Event] = {"refresh_token": "refresh", "client_credentials": "client_token"}
+
 # what a refused grant's audit line says; other refusals (a bad scope) are the client's mistake, not logged
 _OUTCOMES: dict[type[DomainError], str] = {
     Throttled: "throttled",
@@ -34,48 +36,8 @@ _OUTCOMES: dict[type[DomainError], str] = {
     InvalidRefreshToken: "failure",
     InactiveUser: "inactive",
     EmailNotVerified: "unverified",
+    MfaRequired: "mfa_required",
 }
-
-
-class TokenRequest(BaseModel):
-    """The token endpoint's form fields; all optional, so a missing one is RFC 6749's invalid_request."""
-
-    grant_type: str | None = None
-    username: str | None = None
-    password: str | None = None
-    refresh_token: str | None = None
-    scope: str | None = None
-    client_id: str | None = Field(default=None, description="client_secret_post, or a public client's id")
-    client_secret: str | None = Field(default=None, description="client_secret_post")
-    next: str | None = Field(default=None, description="login page only: the path to go to afterwards")
-
-
-_GRANT_TYPES = frozenset(clients.GRANT_TYPES)
-
-
-async def _grant(
-    form: TokenRequest, request: Request, client: Client, state: AppState
-) -> grants.IssuedTokens:
-    grant_type = form.grant_type or "password"
-    if grant_type not in _GRANT_TYPES:
-        raise Refusal("unsupported_grant_type", f"Grant type {form.grant_type!r} is not supported")
-    presented = client_credentials(
-        request.headers.get("authorization"), form_id=form.client_id, form_secret=form.client_secret
-    )
-    if grant_type == clients.CLIENT_CREDENTIALS:
-        registered = await clients.authenticate(presented)
-        return await grants.client_credentials_grant(client=registered, scope=form.scope, state=state)
-    if (named := await clients.identify(presented)) is not None:
-        clients.require_grant_type(named, grant_type)
-    if grant_type == "refresh_token":
-        if not form.refresh_token:
-            raise Refusal("invalid_request", "The refresh_token field is required")
-        return await grants.refresh_grant(refresh_token=form.refresh_token, scope=form.scope, state=state)
-    if not form.username or form.password is None:
-        raise Refusal("invalid_request", "The username and password fields are required")
-    return await grants.password_grant(
-        username=form.username, password=form.password, scope=form.scope, client=client, state=state
-    )
 
 
 def _record(event: audit.Event, outcome: str, client: Client, **details: Any) -> None:
@@ -88,9 +50,12 @@ def _refusal(exc: DomainError, *, event: audit.Event, client: Client) -> Refusal
     """The answer to a failed grant, with its line in the audit log."""
     if isinstance(exc, InvalidClient):  # whatever the grant, the client is what failed
         audit.record("client_authentication", outcome="failure", ip=client.ip)
+    elif isinstance(exc, InvalidOneTimeCode):
+        audit.record("mfa_failure", outcome="failure", ip=client.ip, user_id=exc.user_id)
+        metrics.count_login("mfa_failure")
     elif (outcome := _OUTCOMES.get(type(exc))) is not None:
         details: dict[str, Any] = {}
-        if isinstance(exc, InvalidCredentials):
+        if isinstance(exc, InvalidCredentials | MfaRequired):
             details["user_id"] = exc.user_id
         if isinstance(exc, Throttled):
             details["retry_after"] = exc.retry_after
@@ -99,7 +64,7 @@ def _refusal(exc: DomainError, *, event: audit.Event, client: Client) -> Refusal
 
 
 async def issue_token(
-    form: Annotated[TokenRequest, Form()],
+    form: Annotated[token_grants.TokenRequest, Form()],
     request: Request,
     response: Response,
     client: ClientInfo,
@@ -116,12 +81,18 @@ async def issue_token(
             raise Refusal(
                 "invalid_request", "Log in from this site's own login page", status.HTTP_403_FORBIDDEN
             )
-        issued = await _grant(form, request, client, state)
+        issued = await token_grants.grant(form, request, client, state)
     except DomainError as exc:
         refusal = _refusal(exc, event=event, client=client)
+        if browser and isinstance(exc, MfaRequired | InvalidOneTimeCode):
+            mfa_token = exc.mfa_token if isinstance(exc, MfaRequired) else form.mfa_token or ""
+            error = None if isinstance(exc, MfaRequired) else exc.message
+            return second_step(request, mfa_token=mfa_token, target=form.next, error=error)
     except Refusal as refused:
         refusal = refused
     else:
+        if issued.second_factor == "recovery_code":
+            audit.record("recovery_code_used", outcome="success", ip=client.ip, user_id=issued.user_id)
         _record(
             event,
             "success",

@@ -1,13 +1,20 @@
 """Token grants: what a successful login or refresh is given."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from .. import scopes
-from ..errors import EmailNotVerified, InvalidCredentials, InvalidScope
+from ..errors import (
+    EmailNotVerified,
+    InactiveUser,
+    InvalidCredentials,
+    InvalidOneTimeCode,
+    InvalidScope,
+    MfaRequired,
+)
 from ..models import OAuthClient, Session, User
 from ..state import AppState
-from . import clients, sessions, throttle, users
+from . import challenges, clients, mfa, sessions, throttle, users
 from .sessions import Client
 
 
@@ -22,12 +29,17 @@ class IssuedTokens:
     expires_in: int
     scopes: frozenset[str]
     client_id: str | None = None
+    # the second factor that completed the login, if one was asked for: "totp" or "recovery_code"
+    second_factor: str | None = None
 
 
 async def password_grant(
-    *, username: str, password: str, scope: str | None, client: Client, state: AppState
+    *, username: str, password: str, scope: str | None, otp: str | None, client: Client, state: AppState
 ) -> IssuedTokens:
-    """Log in with a username and password (RFC 6749 section 4.3): a new session, unless throttled."""
+    """Log in with a username and password (RFC 6749 section 4.3): a new session, unless throttled.
+
+    With two-factor on, the password alone gets MfaRequired and an mfa_token; `otp` saves the round trip.
+    """
     address = client.ip or "unknown"
     counted = await throttle.check(ip=address, username=username)
     try:
@@ -35,13 +47,50 @@ async def password_grant(
     except InvalidCredentials:
         await throttle.record_failure(ip=address, username=username, limits=_limits(state))
         raise
-    if counted:
-        await throttle.record_success(ip=address, username=username)
     if state.settings.require_verified_email and not user.email_verified:
         raise EmailNotVerified
-    return await open_session(
-        user, client=client, state=state, granted=scopes.grant(scope, is_admin=user.is_admin)
-    )
+    granted = scopes.grant(scope, is_admin=users.admin_in_force(user, state.settings))
+    second_factor = None
+    if user.mfa_enabled:
+        if otp is None:
+            # the throttle is cleared only once the second factor is right too
+            token = await challenges.open_challenge(user, scope=scope, moment=state.clock())
+            raise MfaRequired(token, user_id=user.id)
+        second_factor = await _second_factor(user, otp, username=username, address=address, state=state)
+    if counted:
+        await throttle.record_success(ip=address, username=username)
+    issued = await open_session(user, client=client, state=state, granted=granted)
+    return replace(issued, second_factor=second_factor)
+
+
+async def mfa_grant(*, mfa_token: str, otp: str, client: Client, state: AppState) -> IssuedTokens:
+    """The login's second step (`grant_type=mfa_otp`): the mfa_token and a TOTP or recovery code."""
+    challenge = await challenges.find(mfa_token, moment=state.clock())
+    user: User = challenge.user
+    address = client.ip or "unknown"
+    counted = await throttle.check(ip=address, username=user.username)
+    try:
+        second_factor = await _second_factor(user, otp, username=user.username, address=address, state=state)
+    except InvalidOneTimeCode:
+        await challenges.count_wrong_code(challenge)
+        raise
+    await challenges.spend(challenge, moment=state.clock())
+    if counted:
+        await throttle.record_success(ip=address, username=user.username)
+    if user.disabled:
+        raise InactiveUser
+    granted = scopes.grant(challenge.scope, is_admin=users.admin_in_force(user, state.settings))
+    issued = await open_session(user, client=client, state=state, granted=granted)
+    return replace(issued, second_factor=second_factor)
+
+
+async def _second_factor(user: User, otp: str, *, username: str, address: str, state: AppState) -> str:
+    try:
+        return await mfa.check_code(user, otp, state=state)
+    except InvalidOneTimeCode:
+        # a wrong code counts like a wrong password
+        await throttle.record_failure(ip=address, username=username, limits=_limits(state))
+        raise
 
 
 async def open_session(
@@ -49,7 +98,7 @@ async def open_session(
 ) -> IssuedTokens:
     """A new session for a user who just proved who they are (logged in, or registered from the page)."""
     if granted is None:
-        granted = scopes.allowed(is_admin=user.is_admin)
+        granted = scopes.allowed(is_admin=users.admin_in_force(user, state.settings))
     # logins are frequent enough to carry the clean-up, so nothing needs scheduling
     await sessions.clean_up_if_due()
     session, refresh_token = await sessions.start(
@@ -63,7 +112,9 @@ async def refresh_grant(*, refresh_token: str, scope: str | None, state: AppStat
     session, new_refresh_token = await sessions.rotate(refresh_token, lifetime=_refresh_lifetime(state))
     user: User = session.user
     # the session keeps what the login granted, less what the user may no longer have
-    held = frozenset(session.scope.split()) & scopes.allowed(is_admin=user.is_admin)
+    held = frozenset(session.scope.split()) & scopes.allowed(
+        is_admin=users.admin_in_force(user, state.settings)
+    )
     wanted = frozenset((scope or "").split()) or held
     if not wanted <= held:
         raise InvalidScope(scopes.render(wanted - held))

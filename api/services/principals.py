@@ -12,7 +12,7 @@ from ..models import User
 from ..schemas import UserOut
 from ..state import AppState
 from ..tokens import InvalidToken
-from . import access, clients
+from . import access, clients, users
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ async def resolve(token: str | None, state: AppState, *, required: tuple[str, ..
     principal = Principal(
         user=user,
         session_id=uuid.UUID(claims.session_id),
-        scopes=claims.scopes & scopes.allowed(is_admin=user.is_admin),
+        scopes=claims.scopes & scopes.allowed(is_admin=users.admin_in_force(user, state.settings)),
     )
     if not principal.scopes.issuperset(required):
         raise InsufficientScope(required)

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from ..errors import InactiveUser, InvalidRefreshToken, SessionNotFound
 from ..models import USER_AGENT_MAX_LENGTH, ClientGrant, RefreshToken, Session, User
 from ..tokens import new_refresh_token, refresh_token_digest
-from . import throttle
+from . import challenges, throttle
 
 _CLEANUP_INTERVAL_SECONDS = 600.0
 _next_cleanup = 0.0
@@ -85,6 +85,11 @@ async def revoke_all(user_id: int) -> None:
     await Session.filter(user_id=user_id, revoked_at=None).update(revoked_at=now())
 
 
+async def revoke_others(user_id: int, *, keep: str) -> None:
+    """End every session of a user but `keep` (the one that made a change such as turning two-factor on)."""
+    await Session.filter(user_id=user_id, revoked_at=None).exclude(id=keep).update(revoked_at=now())
+
+
 async def revoke_refresh_token(refresh_token: str) -> str | None:
     """End the session a refresh token belongs to; its id, or None when the token is not ours."""
     stored = await RefreshToken.get_or_none(token_hash=refresh_token_digest(refresh_token))
@@ -134,6 +139,7 @@ async def clean_up_if_due() -> None:
         await clean_up(moment)
         # counters older than the longest window allowed (a day) neither count nor block
         await throttle.clean_up(moment, window=timedelta(days=1))
+        await challenges.clean_up(moment)
 
 
 async def clean_up(moment: datetime) -> None:

@@ -140,14 +140,20 @@ async def update_fields(user: User, *, changes: dict[str, Any]) -> User:
     return user
 
 
-async def _check_password(user: User, password: str, hasher: PasswordHasher) -> None:
+def admin_in_force(user: User, settings: Settings) -> bool:
+    """Whether the user's tokens may hold `admin` (with two-factor on, under MFA_REQUIRED_FOR_ADMINS)."""
+    return user.is_admin and (user.mfa_enabled or not settings.mfa_required_for_admins)
+
+
+async def check_password(user: User, password: str, hasher: PasswordHasher) -> None:
+    """WrongPassword unless `password` is the user's (asked again before a sensitive change)."""
     if len(password) > MAX_PASSWORD_LENGTH or not (await hasher.verify(password, user.password_hash))[0]:
         raise WrongPassword
 
 
 async def change_password(user: User, *, current_password: str, new_password: str, state: AppState) -> None:
     """Replace the password after checking the current one; every session of the user ends."""
-    await _check_password(user, current_password, state.hasher)
+    await check_password(user, current_password, state.hasher)
     await set_password(user, new_password, state=state)
 
 
@@ -180,5 +186,5 @@ async def set_password(user: User, new_password: str, *, state: AppState, verifi
 
 async def delete_account(user: User, *, password: str, hasher: PasswordHasher) -> None:
     """Delete the account after checking its password; its sessions and refresh tokens go with it."""
-    await _check_password(user, password, hasher)
+    await check_password(user, password, hasher)
     await user.delete()

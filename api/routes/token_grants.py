@@ -1,0 +1,67 @@
+"""The token endpoint's form, and which grant a request asks for: password (with its second step),
+refresh_token or client_credentials."""
+
+from fastapi import Request
+from pydantic import BaseModel, Field
+
+from ..edge.credentials import client_credentials
+from ..edge.oauth import Refusal
+from ..services import clients, grants
+from ..services.sessions import Client
+from ..state import AppState
+
+MFA_OTP = "mfa_otp"
+_GRANT_TYPES = frozenset({*clients.GRANT_TYPES, MFA_OTP})
+
+
+class TokenRequest(BaseModel):
+    """The token endpoint's form fields; all optional, so a missing one is RFC 6749's invalid_request."""
+
+    grant_type: str | None = None
+    username: str | None = None
+    password: str | None = None
+    otp: str | None = Field(
+        default=None, description="a TOTP or recovery code: with the password, or for mfa_otp"
+    )
+    mfa_token: str | None = Field(
+        default=None, description="grant_type=mfa_otp: the token of the mfa_required answer"
+    )
+    refresh_token: str | None = None
+    scope: str | None = None
+    client_id: str | None = Field(default=None, description="client_secret_post, or a public client's id")
+    client_secret: str | None = Field(default=None, description="client_secret_post")
+    next: str | None = Field(default=None, description="login page only: the path to go to afterwards")
+
+
+async def grant(form: TokenRequest, request: Request, client: Client, state: AppState) -> grants.IssuedTokens:
+    """The grant the form asks for, by the client the request names (if any)."""
+    grant_type = form.grant_type or "password"
+    if grant_type not in _GRANT_TYPES:
+        raise Refusal("unsupported_grant_type", f"Grant type {form.grant_type!r} is not supported")
+    presented = client_credentials(
+        request.headers.get("authorization"), form_id=form.client_id, form_secret=form.client_secret
+    )
+    if grant_type == clients.CLIENT_CREDENTIALS:
+        registered = await clients.authenticate(presented)
+        return await grants.client_credentials_grant(client=registered, scope=form.scope, state=state)
+    if (named := await clients.identify(presented)) is not None:
+        # the second step belongs to the password grant
+        clients.require_grant_type(named, "password" if grant_type == MFA_OTP else grant_type)
+    if grant_type == "refresh_token":
+        if not form.refresh_token:
+            raise Refusal("invalid_request", "The refresh_token field is required")
+        return await grants.refresh_grant(refresh_token=form.refresh_token, scope=form.scope, state=state)
+    if grant_type == MFA_OTP:
+        if not form.mfa_token or not form.otp:
+            raise Refusal("invalid_request", "The mfa_token and otp fields are required")
+        return await grants.mfa_grant(mfa_token=form.mfa_token, otp=form.otp, client=client, state=state)
+    if not form.username or form.password is None:
+        raise Refusal("invalid_request", "The username and password fields are required")
+    return await grants.password_grant(
+        username=form.username,
+        password=form.password,
+        scope=form.scope,
+        otp=form.otp or None,
+        client=client,
+        state=state,
+    )
