@@ -16,12 +16,14 @@ from tortoise.timezone import now
 from . import fastpath, metrics, scopes
 from .body_limit import BodySizeLimit
 from .bootstrap import build_state, prepare_schema
+from .change_tracking import ChangeTracking
 from .config import Settings, get_settings
 from .db import tortoise_config
 from .edge.errors import domain_error_handler, token_aware_http_exception_handler, validation_error_handler
 from .errors import DomainError
 from .fastpath import MeFastPath
 from .openapi import install_openapi
+from .refresh_fastpath import RefreshFastPath
 from .routes import (
     account,
     account_mfa,
@@ -39,6 +41,8 @@ from .routes import (
 from .routes.introspection import introspection_router
 from .routes.metrics import metrics_router
 from .routes.responses import MALFORMED_BODY
+from .services.change_feed import announce_in_database
+from .state import AppState
 
 __all__ = ["create_app"]
 
@@ -46,12 +50,13 @@ __all__ = ["create_app"]
 def create_app(
     settings: Settings | None = None,
     *,
-    me_fast_path: bool = True,
+    fast_paths: bool = True,
     clock: Callable[[], datetime] = now,
 ) -> FastAPI:
     """The FastAPI app for these settings (by default, the environment's).
 
-    `me_fast_path=False` leaves `GET /user/me` to its route (the tests compare the two answers); `clock` is
+    `fast_paths=False` leaves `GET /user/me` and the refresh grant to their routes (the tests compare the
+    answers); `clock` is
     what expiring links, throttles and the outbox take as "now" (tests move it forward).
     """
     settings = settings if settings is not None else get_settings()
@@ -66,6 +71,8 @@ def create_app(
                 await prepare_schema(settings)
                 await state.keys.prepare()
                 state.keys.start()
+                if state.feed is not None:
+                    state.feed.start()
                 # mails left pending by a stop or a crash go out now
                 state.delivery.start()
                 try:
@@ -73,6 +80,8 @@ def create_app(
                 finally:
                     await state.delivery.stop()
                     await state.keys.stop()
+                    if state.feed is not None:
+                        await state.feed.stop()
         finally:
             state.hasher.close()
 
@@ -92,12 +101,21 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
+
+    async def announce_change() -> None:
+        state: AppState = app.state.auth
+        state.answers.bump()
+        await announce_in_database()
+
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    if me_fast_path:
+    if fast_paths:
+        app.add_middleware(RefreshFastPath, token_path=settings.token_path)
         app.add_middleware(MeFastPath)
+    # around the routes and the fast paths: it sees an answer start once its change has committed
+    app.add_middleware(ChangeTracking, announce=announce_change)
     if settings.metrics_token is not None:
         # added last, so outermost: it also sees the fast path's answers and the body limit's 413s
-        app.add_middleware(metrics.RequestMetrics, fast_paths=fastpath.PATHS)
+        app.add_middleware(metrics.RequestMetrics, fast_paths=fastpath.PATHS | {settings.token_path})
     app.include_router(auth.router)
     app.include_router(token.token_router(settings.token_path))
     app.include_router(introspection_router(settings.token_path))

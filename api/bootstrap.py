@@ -4,11 +4,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.timezone import now
 
 from . import metrics, schema, signing
+from .answer_cache import COUNTER_FILE, AnswerCache, SharedCounter
 from .config import Settings
 from .csrf import CsrfTokens
 from .db import sqlite_folder, tortoise_config
@@ -17,6 +20,7 @@ from .mail.transport import FileTransport, SmtpTransport, Transport
 from .passwords import PasswordHasher, build_context, common_passwords
 from .sealing import TOTP_SECRETS, Sealer
 from .services import mails
+from .services.change_feed import ChangeFeed, announce_in_database
 from .services.delivery import MailDelivery
 from .services.keyring import KeyRing
 from .state import AppState
@@ -74,8 +78,11 @@ def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> A
     )
     common_passwords()  # loaded now, not by the first registration on the event loop
     delivery = MailDelivery(transport=_transport(settings), sender=settings.mail_from, clock=clock)
+    answers, feed = _answers(settings)
     state = AppState(
         settings=settings,
+        answers=answers,
+        feed=feed,
         hasher=hasher,
         codec=codec,
         keys=key_ring(settings, secret=key, codec=codec, clock=clock),
@@ -107,6 +114,46 @@ def key_ring(settings: Settings, *, secret: str, codec: TokenCodec, clock: Calla
         token_lifetime=timedelta(minutes=settings.access_token_expire_minutes),
         clock=clock,
     )
+
+
+def changes_counter_path(settings: Settings) -> Path:
+    """The shared counter of changes: beside a SQLite file (whoever opens it shares it), else in DATA_DIR."""
+    connection = expand_db_url(settings.database_url)
+    if (
+        connection["engine"] == "tortoise.backends.sqlite"
+        and sqlite_folder(settings.database_url) is not None
+    ):
+        return Path(f"{connection['credentials']['file_path']}.changes")
+    return settings.data_dir / COUNTER_FILE
+
+
+def _answers(settings: Settings) -> tuple[AnswerCache, ChangeFeed | None]:
+    feeds: list[ChangeFeed] = []
+    cache = AnswerCache(
+        SharedCounter(changes_counter_path(settings)),
+        max_age_seconds=settings.answer_cache_seconds,
+        # on PostgreSQL, only while this worker hears of other machines' changes
+        enabled=lambda: all(feed.listening for feed in feeds),
+    )
+    connection = expand_db_url(settings.database_url)
+    if connection["engine"] == "tortoise.backends.asyncpg":
+        credentials = connection["credentials"]
+        feeds.append(
+            ChangeFeed(
+                {key: credentials.get(key) for key in ("host", "port", "user", "password", "database")}, cache
+            )
+        )
+    return cache, (feeds[0] if feeds else None)
+
+
+async def announce_change(settings: Settings) -> None:
+    """Tell every worker, here and on other machines, that cached answers may be stale (the command line)."""
+    counter = SharedCounter(changes_counter_path(settings))
+    try:
+        counter.bump()
+    finally:
+        counter.close()
+    await announce_in_database()
 
 
 def _transport(settings: Settings) -> Transport:

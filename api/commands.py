@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from . import schema, usernames
-from .bootstrap import build_state, open_database, prepare_schema
+from .bootstrap import announce_change, build_state, open_database, prepare_schema
 from .config import Settings, get_settings
 from .errors import WeakPassword
 from .models import User
@@ -69,6 +69,7 @@ async def _make_admin(username: str, password_reader: Callable[[], str], *, sett
         if user is not None:
             user.is_admin = True
             await user.save(update_fields=["is_admin"])
+            await announce_change(settings)
             return f"{user.username} is now an admin" + (
                 " (the account is disabled)" if user.disabled else ""
             )

@@ -4,10 +4,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from .answer_cache import AnswerCache
 from .config import Settings
 from .csrf import CsrfTokens
 from .passwords import PasswordHasher
 from .sealing import Sealer
+from .services.change_feed import ChangeFeed
 from .services.delivery import MailDelivery
 from .services.keyring import KeyRing
 from .tokens import TokenCodec
@@ -29,4 +31,7 @@ class AppState:
     # seals TOTP secrets under SECRET_KEY
     totp_sealer: Sealer
     delivery: MailDelivery
+    answers: AnswerCache
+    # PostgreSQL: the LISTEN connection that hears of changes made on other machines
+    feed: ChangeFeed | None
     clock: Callable[[], datetime]

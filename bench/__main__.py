@@ -14,7 +14,7 @@ from typing import Any
 
 from api.config import Settings
 
-from . import chart, measures, report, seed, wrk
+from . import chart, measures, pg, report, seed, wrk
 from .procs import LOAD_CORE, ROOT, Server, can_pin
 
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
@@ -55,7 +55,7 @@ def _terminate(signum: int, _frame: FrameType | None) -> None:
 
 
 def start_servers(tmp: Path, stack: contextlib.ExitStack, args: argparse.Namespace) -> measures.Rig:
-    """Prepare the three databases, start the four servers (stopped when the stack closes), log in."""
+    """Prepare the databases, start the servers (stopped when the stack closes), log in."""
     print(f"preparing databases ({SMALL_ROWS:,} and {args.large_rows:,} filler users)", flush=True)
     for name, rows in (("service", 0), ("small", SMALL_ROWS), ("large", args.large_rows)):
         seed.prepare(tmp / name, rows)
@@ -64,6 +64,11 @@ def start_servers(tmp: Path, stack: contextlib.ExitStack, args: argparse.Namespa
         name: Server(name, run_py, seed.server_env(tmp / name), tmp / f"{name}.log", "/healthz")
         for name in ("service", "small", "large")
     }
+    postgres_url = stack.enter_context(pg.database())
+    if postgres_url is not None:
+        env = seed.postgres_env(tmp / "postgres", postgres_url)
+        seed.prepare(tmp / "postgres", 0, env)
+        servers["postgres"] = Server("postgres", run_py, env, tmp / "postgres.log", "/healthz")
     servers["bare"] = Server(
         "bare", [sys.executable, "-m", "bench.bare_app"], dict(os.environ), tmp / "bare.log", "/ping"
     )
@@ -78,6 +83,7 @@ def start_servers(tmp: Path, stack: contextlib.ExitStack, args: argparse.Namespa
         bare=servers["bare"],
         small=servers["small"],
         large=servers["large"],
+        postgres=servers.get("postgres"),
         tokens=tokens,
         workdir=tmp,
         duration_s=args.duration,

@@ -24,6 +24,8 @@ class Rig:
     bare: Server
     small: Server
     large: Server
+    # the service on PostgreSQL, when a server is at hand
+    postgres: Server | None
     tokens: dict[str, str]
     workdir: Path
     duration_s: int
@@ -61,6 +63,7 @@ def warm_up(rig: Rig) -> None:
         (rig.bare, "/ping"),
         (rig.small, "/user/me"),
         (rig.large, "/user/me"),
+        *([(rig.postgres, "/user/me")] if rig.postgres is not None else []),
     ):
         _get(rig, server, path, 32)
 
@@ -77,9 +80,28 @@ def throughput(rig: Rig, out: Numbers, swap: bool = False) -> None:
     me, ping = _pair(
         lambda: _get(rig, rig.service, "/user/me", 32), lambda: _get(rig, rig.bare, "/ping", 32), swap
     )
+    if rig.postgres is not None:
+        pg_me = _get(rig, rig.postgres, "/user/me", 32)
+        out.update(pg_me_rps=pg_me.rps, pg_me_p99_ms=pg_me.percentile(99), pg_me_errors=_errors(pg_me))
     out.update(me_rps=me.rps, me_p50_ms=me.percentile(50), me_p99_ms=me.percentile(99), me_errors=_errors(me))
     out.update(ping_rps=ping.rps, ping_p50_ms=ping.percentile(50), ping_p99_ms=ping.percentile(99))
     out["ping_errors"] = _errors(ping)
+
+
+def refreshes(rig: Rig, out: Numbers) -> None:
+    """g. POST the refresh grant at 32 connections, each request with an unused refresh token."""
+    tokens = seed.refresh_tokens(rig.service.url, 64)
+    settle(rig.service.pid)
+    argv = wrk.command(
+        rig.service.url + "/token",
+        wrk.script("refresh", rig.workdir),
+        connections=32,
+        duration_s=rig.duration_s,
+    )
+    result = wrk.run(argv, {"BENCH_REFRESH_TOKENS": ",".join(tokens)}, rig.duration_s)
+    settle(rig.service.pid)
+    out.update(refresh_rps=result.rps, refresh_p99_ms=result.percentile(99))
+    out["refresh_errors"] = _errors(result) + result.non_2xx
 
 
 def stall(rig: Rig, out: Numbers, curves: Curves) -> None:
@@ -163,6 +185,7 @@ def run_round(rig: Rig, index: int) -> tuple[Numbers, Curves]:
     out: Numbers = {}
     curves: Curves = {}
     throughput(rig, out, swap=index % 2 == 1)
+    refreshes(rig, out)
     stall(rig, out, curves)
     login_ceiling(rig, out)
     registrations(rig, out)

@@ -34,11 +34,11 @@ def server_env(folder: Path) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": f"sqlite://{folder}/auth.sqlite3", "DATA_DIR": str(folder)}
 
 
-def prepare(folder: Path, filler_users: int) -> None:
+def prepare(folder: Path, filler_users: int, env: dict[str, str] | None = None) -> None:
     """Create the database with the service's schema, then insert filler users in one transaction."""
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-c", _PREPARE], cwd=ROOT, env=server_env(folder), check=True, timeout=120
+        [sys.executable, "-c", _PREPARE], cwd=ROOT, env=env or server_env(folder), check=True, timeout=120
     )
     if filler_users > 0:
         insert_users(folder / "auth.sqlite3", filler_users)
@@ -80,6 +80,23 @@ def token(base_url: str) -> str:
         raise RuntimeError(f"POST /token answered {status}: {answer}")
     access_token: str = answer["access_token"]
     return access_token
+
+
+def refresh_tokens(base_url: str, count: int) -> list[str]:
+    """`count` fresh refresh tokens of the bench user (one login each)."""
+    form = urllib.parse.urlencode({"username": USERNAME, "password": PASSWORD}).encode()
+    tokens = []
+    for _ in range(count):
+        status, answer = _post(f"{base_url}/token", form, "application/x-www-form-urlencoded")
+        if status != 200:
+            raise RuntimeError(f"POST /token answered {status}: {answer}")
+        tokens.append(str(answer["refresh_token"]))
+    return tokens
+
+
+def postgres_env(folder: Path, database_url: str) -> dict[str, str]:
+    """The environment of a service on a PostgreSQL database, its signing key in folder."""
+    return {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(folder)}
 
 
 def login_env() -> dict[str, str]:

@@ -85,7 +85,7 @@ async def serve(
     clock: Clock | None = None,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The app for these settings with its lifespan entered, and an async client over it."""
-    app = create_app(settings, me_fast_path=me_fast_path, **({"clock": clock} if clock else {}))
+    app = create_app(settings, fast_paths=me_fast_path, **({"clock": clock} if clock else {}))
     async with app.router.lifespan_context(app):
         if await _empty_tables(settings.database_url):
             await app.state.auth.keys.prepare()  # the signing key made at start went with the tables

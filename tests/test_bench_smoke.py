@@ -31,6 +31,8 @@ MEASURES = (
     "small_rps",
     "large_rps",
     "large_small_ratio",
+    "refresh_rps",
+    "refresh_ping_ratio",
 )
 
 pytestmark = pytest.mark.skipif(

@@ -10,7 +10,18 @@ from jose import jwt
 
 from api.models import User
 
-from .conftest import PASSWORD, SECRET, bearer, login, make_settings, register, serve
+from .conftest import (
+    PASSWORD,
+    SECRET,
+    Clock,
+    bearer,
+    logged_in,
+    login,
+    make_settings,
+    refresh,
+    register,
+    serve,
+)
 
 INCORRECT = {
     "error": "invalid_grant",
@@ -180,3 +191,48 @@ async def test_token_url_setting_moves_the_endpoint(tmp_path: Path) -> None:
         flow = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]
         assert flow["tokenUrl"] == "shild"
         assert "/shild" in schema["paths"] and "/token" not in schema["paths"]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        {"scope": "profile"},
+        {"scope": "admin"},
+        {"refresh_token": "not-a-token"},
+        {"replay": "yes"},
+    ],
+)
+async def test_the_refresh_fast_path_answers_byte_for_byte_as_the_route(
+    tmp_path: Path, form: dict[str, str]
+) -> None:
+    answers = []
+    for fast in (True, False):
+        clock = Clock()
+        async with serve(make_settings(tmp_path / str(fast)), me_fast_path=fast, clock=clock) as (_, client):
+            refresh_token = (await logged_in(client))["refresh_token"]
+            if form.get("replay"):
+                assert (await refresh(client, refresh_token)).status_code == 200
+            fields = {"refresh_token": refresh_token, **{k: v for k, v in form.items() if k != "replay"}}
+            response = await client.post("/token", data={"grant_type": "refresh_token", **fields})
+            body = response.json()
+            shape = {key: type(value).__name__ for key, value in body.items()}
+            # the tokens differ from run to run; everything else must not
+            fixed = {
+                key: value for key, value in body.items() if key not in ("access_token", "refresh_token")
+            }
+            answers.append((response.status_code, sorted(response.headers.items()), shape, fixed))
+    fast_answer, route_answer = answers
+    assert fast_answer[0] == route_answer[0]
+    strip = {"content-length"}
+    assert [h for h in fast_answer[1] if h[0] not in strip] == [
+        h for h in route_answer[1] if h[0] not in strip
+    ]
+    assert fast_answer[2:] == route_answer[2:]
+
+
+async def test_a_refresh_naming_a_client_goes_to_the_route_and_works(client: httpx.AsyncClient) -> None:
+    refresh_token = (await logged_in(client))["refresh_token"]
+    response = await refresh(client, refresh_token, client_id="nobody-registered-this")
+    assert response.status_code == 200
+    assert set(response.json()) == {"access_token", "token_type", "expires_in", "refresh_token", "scope"}

@@ -1,66 +1,27 @@
 """The OAuth2 token endpoint at TOKEN_URL (password, refresh and client_credentials grants) and RFC 7009
 revocation."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
 from pydantic import BaseModel
 
-from .. import audit, metrics, scopes, web
+from .. import audit, scopes, web
 from ..deps import ClientInfo, State
+from ..edge import grant_outcomes
 from ..edge.oauth import NO_STORE, Refusal, oauth_error
 from ..edge.pages import logged_in, login_refused, second_step
 from ..errors import (
     DomainError,
-    EmailNotVerified,
-    InactiveUser,
-    InvalidClient,
-    InvalidCredentials,
     InvalidOneTimeCode,
-    InvalidRefreshToken,
     MfaRequired,
-    Throttled,
 )
 from ..schemas import OAuthError, TokenResponse
 from ..services import clients, sessions
-from ..services.sessions import Client
 from ..tokens import InvalidToken
 from . import token_grants
 
 _EVENTS: dict[str, audit.Event] = {"refresh_token": "refresh", "client_credentials": "client_token"}
-
-# what a refused grant's audit line says; other refusals (a bad scope) are the client's mistake, not logged
-_OUTCOMES: dict[type[DomainError], str] = {
-    Throttled: "throttled",
-    InvalidCredentials: "failure",
-    InvalidRefreshToken: "failure",
-    InactiveUser: "inactive",
-    EmailNotVerified: "unverified",
-    MfaRequired: "mfa_required",
-}
-
-
-def _record(event: audit.Event, outcome: str, client: Client, **details: Any) -> None:
-    audit.record(event, outcome=outcome, ip=client.ip, **details)
-    if event == "login":  # a password grant's outcome counts in auth_logins_total; refreshes are no logins
-        metrics.count_login(outcome)
-
-
-def _refusal(exc: DomainError, *, event: audit.Event, client: Client) -> Refusal:
-    """The answer to a failed grant, with its line in the audit log."""
-    if isinstance(exc, InvalidClient):  # whatever the grant, the client is what failed
-        audit.record("client_authentication", outcome="failure", ip=client.ip)
-    elif isinstance(exc, InvalidOneTimeCode):
-        audit.record("mfa_failure", outcome="failure", ip=client.ip, user_id=exc.user_id)
-        metrics.count_login("mfa_failure")
-    elif (outcome := _OUTCOMES.get(type(exc))) is not None:
-        details: dict[str, Any] = {}
-        if isinstance(exc, InvalidCredentials | MfaRequired):
-            details["user_id"] = exc.user_id
-        if isinstance(exc, Throttled):
-            details["retry_after"] = exc.retry_after
-        _record(event, outcome, client, **details)
-    return Refusal.of(exc)
 
 
 async def issue_token(
@@ -83,7 +44,7 @@ async def issue_token(
             )
         issued = await token_grants.grant(form, request, client, state)
     except DomainError as exc:
-        refusal = _refusal(exc, event=event, client=client)
+        refusal = grant_outcomes.refusal(exc, event=event, client=client)
         if browser and isinstance(exc, MfaRequired | InvalidOneTimeCode):
             mfa_token = exc.mfa_token if isinstance(exc, MfaRequired) else form.mfa_token or ""
             error = None if isinstance(exc, MfaRequired) else exc.message
@@ -93,7 +54,7 @@ async def issue_token(
     else:
         if issued.second_factor == "recovery_code":
             audit.record("recovery_code_used", outcome="success", ip=client.ip, user_id=issued.user_id)
-        _record(
+        grant_outcomes.record(
             event,
             "success",
             client,

@@ -4,6 +4,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from ..changes import changed
 from ..errors import LastAdmin, UserNotFound
 from ..models import User
 from . import sessions, users
@@ -43,6 +44,7 @@ async def delete(user_id: int) -> None:
         user = await get(user_id)
         await _keep_an_admin(except_user=user)
         await user.delete()
+    changed()
 
 
 async def _keep_an_admin(*, except_user: User) -> None:

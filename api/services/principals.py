@@ -22,6 +22,8 @@ class Principal:
     user: User
     session_id: uuid.UUID
     scopes: frozenset[str]
+    # when the token expires (Unix time): a cached answer for it lasts no longer
+    expires_at: int
 
 
 async def resolve(token: str | None, state: AppState, *, required: tuple[str, ...] = ()) -> Principal:
@@ -43,6 +45,7 @@ async def resolve(token: str | None, state: AppState, *, required: tuple[str, ..
         user=user,
         session_id=uuid.UUID(claims.session_id),
         scopes=claims.scopes & scopes.allowed(is_admin=users.admin_in_force(user, state.settings)),
+        expires_at=claims.expires_at,
     )
     if not principal.scopes.issuperset(required):
         raise InsufficientScope(required)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
+from ..changes import changed
 from ..errors import EmailAlreadyVerified, NoEmailAddress
 from ..models import User
 from ..state import AppState
@@ -21,6 +22,7 @@ async def verify_email(token: str, *, state: AppState) -> User:
     if not user.email_verified:
         user.email_verified = True
         await user.save(update_fields=["email_verified"])
+        changed()
     return user
 
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
-from ..errors import InactiveUser, InvalidRefreshToken, SessionNotFound
+from ..changes import changed
+from ..errors import SessionNotFound
 from ..models import USER_AGENT_MAX_LENGTH, ClientGrant, RefreshToken, Session, User
 from ..tokens import new_refresh_token, refresh_token_digest
 from . import challenges, throttle
@@ -49,45 +50,22 @@ async def _new_refresh_token(session: Session, *, expires_at: datetime) -> str:
     return token
 
 
-async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, str]:
-    """Trade a refresh token for a new one; a token used twice revokes its whole session (reuse detection)."""
-    digest = refresh_token_digest(refresh_token)
-    stored = await RefreshToken.get_or_none(token_hash=digest).select_related("session__user")
-    moment = now()
-    if stored is None or stored.session.revoked_at is not None:
-        raise InvalidRefreshToken
-    session = stored.session
-    if stored.expires_at <= moment or session.expires_at <= moment:
-        raise InvalidRefreshToken
-    if session.user.disabled:
-        raise InactiveUser
-    async with in_transaction():
-        # the conditional update lets exactly one of two simultaneous uses win
-        claimed = await RefreshToken.filter(token_hash=digest, used_at=None).update(used_at=moment)
-        if claimed:
-            session.last_used_at = moment
-            session.expires_at = moment + lifetime
-            await session.save(update_fields=["last_used_at", "expires_at"])
-            new_token = await _new_refresh_token(session, expires_at=session.expires_at)
-    if not claimed:
-        await revoke(session.id)
-        raise InvalidRefreshToken
-    return session, new_token
-
-
 async def revoke(session_id: uuid.UUID | str) -> None:
     """End a session: its access and refresh tokens stop working."""
     await Session.filter(id=session_id, revoked_at=None).update(revoked_at=now())
+    changed()
 
 
 async def revoke_all(user_id: int) -> None:
     """End every session of a user."""
     await Session.filter(user_id=user_id, revoked_at=None).update(revoked_at=now())
+    changed()
 
 
 async def revoke_others(user_id: int, *, keep: str) -> None:
     """End every session of a user but `keep` (the one that made a change such as turning two-factor on)."""
     await Session.filter(user_id=user_id, revoked_at=None).exclude(id=keep).update(revoked_at=now())
+    changed()
 
 
 async def revoke_refresh_token(refresh_token: str) -> str | None:
@@ -126,6 +104,7 @@ async def active(user_id: int) -> list[Session]:
 async def end_own(*, user_id: int, session_id: uuid.UUID) -> None:
     """End one of the user's own active sessions; SessionNotFound for anyone else's."""
     ended = await Session.filter(id=session_id, user_id=user_id, revoked_at=None).update(revoked_at=now())
+    changed()
     if not ended:
         raise SessionNotFound
 

@@ -7,6 +7,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from .. import metrics, usernames
+from ..changes import changed
 from ..config import Settings
 from ..errors import (
     EmailRequired,
@@ -135,6 +136,7 @@ async def update_fields(user: User, *, changes: dict[str, Any]) -> User:
         setattr(user, field, value)
     try:
         await user.save(update_fields=list(changes))
+        changed()
     except IntegrityError:
         raise EmailTaken from None
     return user
@@ -178,6 +180,7 @@ async def set_password(user: User, new_password: str, *, state: AppState, verifi
         fields.append("email_verified")
     async with in_transaction():
         await user.save(update_fields=fields)
+        changed()
         await sessions.revoke_all(user.id)
         await links.void_resets(user.id)
         await mails.password_changed(user, state)
@@ -188,3 +191,4 @@ async def delete_account(user: User, *, password: str, hasher: PasswordHasher) -
     """Delete the account after checking its password; its sessions and refresh tokens go with it."""
     await check_password(user, password, hasher)
     await user.delete()
+    changed()
