@@ -14,7 +14,7 @@ from ..errors import (
 )
 from ..models import OAuthClient, Session, User
 from ..state import AppState
-from . import challenges, clients, mfa, rotation, sessions, throttle, users
+from . import challenges, clients, mfa, sessions, throttle, users
 from .sessions import Client
 
 
@@ -109,7 +109,7 @@ async def open_session(
 
 async def refresh_grant(*, refresh_token: str, scope: str | None, state: AppState) -> IssuedTokens:
     """Trade a refresh token for a new pair (RFC 6749 section 6), never gaining scopes."""
-    session, new_refresh_token = await rotation.rotate(refresh_token, lifetime=_refresh_lifetime(state))
+    session, new_refresh_token = await sessions.rotate(refresh_token, lifetime=_refresh_lifetime(state))
     user: User = session.user
     # the session keeps what the login granted, less what the user may no longer have
     held = frozenset(session.scope.split()) & scopes.allowed(

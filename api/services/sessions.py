@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.timezone import now
-from tortoise.transactions import in_transaction
 
 from ..changes import changed
-from ..errors import SessionNotFound
+from ..errors import InvalidRefreshToken, SessionNotFound
 from ..models import USER_AGENT_MAX_LENGTH, ClientGrant, RefreshToken, Session, User
-from ..tokens import new_refresh_token, refresh_token_digest
-from . import challenges, throttle
+from ..tokens import refresh_token_digest
+from . import challenges, session_sql, throttle
 
 _CLEANUP_INTERVAL_SECONDS = 600.0
 _next_cleanup = 0.0
@@ -28,26 +27,17 @@ class Client:
 
 async def start(user: User, *, scope: str, client: Client, lifetime: timedelta) -> tuple[Session, str]:
     """A new session for a successful login, and its first refresh token."""
-    moment = now()
     user_agent = client.user_agent[:USER_AGENT_MAX_LENGTH] if client.user_agent else None
-    async with in_transaction():
-        session = await Session.create(
-            id=uuid.uuid4(),
-            user=user,
-            scope=scope,
-            last_used_at=moment,
-            expires_at=moment + lifetime,
-            user_agent=user_agent,
-            ip=client.ip,
-        )
-        refresh_token = await _new_refresh_token(session, expires_at=session.expires_at)
-    return session, refresh_token
+    return await session_sql.start(user, scope=scope, user_agent=user_agent, ip=client.ip, lifetime=lifetime)
 
 
-async def _new_refresh_token(session: Session, *, expires_at: datetime) -> str:
-    token = new_refresh_token()
-    await RefreshToken.create(token_hash=refresh_token_digest(token), session=session, expires_at=expires_at)
-    return token
+async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, str]:
+    """Trade a refresh token for a new one; a token used twice revokes its whole session (reuse detection)."""
+    try:
+        return await session_sql.rotate(refresh_token, lifetime=lifetime)
+    except session_sql.TokenReused as reused:
+        await revoke(reused.session_id)
+        raise InvalidRefreshToken from None
 
 
 async def revoke(session_id: uuid.UUID | str) -> None:

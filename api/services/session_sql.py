@@ -1,8 +1,8 @@
-"""Refresh-token rotation in fixed SQL, with reuse detection.
+"""Sessions and refresh tokens in fixed SQL: the login's new session, and refresh-token rotation.
 
-Every refresh grant runs this, so, like `access.py` for the hot path, it skips the ORM's query building: one
-lookup, then (in one transaction) the conditional claim of the token, the session's new expiry and the next
-token. The claim is the conditional update that lets exactly one of two simultaneous uses win.
+Every login and every refresh grant runs these, so, like `access.py` for the hot path, they skip the ORM's
+query building. A rotation is one lookup, then (in one transaction) the conditional claim of the token, the
+session's new expiry and the next token; the claim lets exactly one of two simultaneous uses win.
 """
 
 import uuid
@@ -16,7 +16,6 @@ from tortoise.transactions import in_transaction
 from ..errors import InactiveUser, InvalidRefreshToken
 from ..models import RefreshToken, Session, User
 from ..tokens import new_refresh_token, refresh_token_digest
-from . import sessions
 
 _TOKENS, _SESSIONS, _USERS = (model._meta.db_table for model in (RefreshToken, Session, User))
 _SESSION_COLUMNS = (
@@ -38,13 +37,20 @@ _LOOKUP = (
 _CLAIM = f'UPDATE "{_TOKENS}" SET "used_at" = {{0}} WHERE "token_hash" = {{1}} AND "used_at" IS NULL'
 _EXTEND = f'UPDATE "{_SESSIONS}" SET "last_used_at" = {{0}}, "expires_at" = {{1}} WHERE "id" = {{2}}'
 _INSERT = f'INSERT INTO "{_TOKENS}" ("token_hash", "session_id", "expires_at") VALUES ({{0}}, {{1}}, {{2}})'
-_MARKS = {"postgres": ("$1", "$2", "$3"), "sqlite": ("?", "?", "?")}
+_NEW_SESSION = (
+    f'INSERT INTO "{_SESSIONS}" ("id", "user_id", "scope", "created_at", "last_used_at", "expires_at", '
+    '"user_agent", "ip") VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7})'
+)
+_MARKS = {"postgres": tuple(f"${n}" for n in range(1, 9)), "sqlite": ("?",) * 8}
+_STATEMENTS = (
+    ("lookup", _LOOKUP),
+    ("claim", _CLAIM),
+    ("extend", _EXTEND),
+    ("insert", _INSERT),
+    ("new_session", _NEW_SESSION),
+)
 _QUERIES = {
-    dialect: {
-        name: sql.format(*marks)
-        for name, sql in (("lookup", _LOOKUP), ("claim", _CLAIM), ("extend", _EXTEND), ("insert", _INSERT))
-    }
-    for dialect, marks in _MARKS.items()
+    dialect: {name: sql.format(*marks) for name, sql in _STATEMENTS} for dialect, marks in _MARKS.items()
 }
 _DATETIMES = (
     "created_at",
@@ -62,8 +68,48 @@ def _parsed(row: dict[str, Any], dialect: str) -> dict[str, Any]:
     return row
 
 
+class TokenReused(Exception):
+    """A refresh token was presented after it had been rotated: its session is to be revoked."""
+
+    def __init__(self, session_id: uuid.UUID) -> None:
+        super().__init__(str(session_id))
+        self.session_id = session_id
+
+
+async def start(
+    user: User, *, scope: str, user_agent: str | None, ip: str | None, lifetime: timedelta
+) -> tuple[Session, str]:
+    """A new session of the user, and its first refresh token, in one transaction."""
+    client = connections.get("default")
+    dialect = client.capabilities.dialect
+    queries = _QUERIES[dialect]
+    session_id = uuid.uuid4()
+    key: Any = session_id if dialect == "postgres" else str(session_id)
+    moment = now()
+    expires_at = moment + lifetime
+    token = new_refresh_token()
+    async with in_transaction() as connection:
+        await connection.execute_query(
+            queries["new_session"], [key, user.id, scope, moment, moment, expires_at, user_agent, ip]
+        )
+        await connection.execute_query(queries["insert"], [refresh_token_digest(token), key, expires_at])
+    session = Session._init_from_db(
+        id=session_id,
+        user_id=user.id,
+        scope=scope,
+        created_at=moment,
+        last_used_at=moment,
+        expires_at=expires_at,
+        revoked_at=None,
+        user_agent=user_agent,
+        ip=ip,
+    )
+    session.user = user
+    return session, token
+
+
 async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, str]:
-    """Trade a refresh token for a new one; a token used twice revokes its whole session (reuse detection)."""
+    """Trade a refresh token for a new one; TokenReused for one rotated before (reuse detection)."""
     client = connections.get("default")
     dialect = client.capabilities.dialect
     queries = _QUERIES[dialect]
@@ -94,8 +140,7 @@ async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, s
                 queries["insert"], [refresh_token_digest(new_token), key, expires_at]
             )
     if not claimed:
-        await sessions.revoke(session_id)
-        raise InvalidRefreshToken
+        raise TokenReused(session_id)
     session = Session._init_from_db(**{**session_values, "id": session_id, "user_id": user.id})
     session.last_used_at, session.expires_at = moment, expires_at
     session.user = user
