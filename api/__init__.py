@@ -87,7 +87,7 @@ def create_app(
 
     app = FastAPI(
         title="Auth service",
-        version="0.1.0",
+        version="0.2.0",
         description="Registration, OAuth2 password and client_credentials flows, JWT access tokens, JWKS "
         "and introspection.",
         lifespan=lifespan,
