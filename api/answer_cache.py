@@ -67,12 +67,14 @@ class AnswerCache:
         max_age_seconds: float = 60.0,
         max_entries: int = 10_000,
         enabled: Callable[[], bool] = lambda: True,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._counter = counter
         self._max_age = max_age_seconds
         self._max_entries = max_entries
         # False while answers cannot be trusted (PostgreSQL's change notifications are down)
         self._enabled = enabled
+        self._monotonic = monotonic
         self._answers: dict[str, Answer] = {}
         self._generation = counter.read()
 
@@ -90,7 +92,7 @@ class AnswerCache:
         if answer is None:
             return None
         if (
-            time.monotonic() > answer.fresh_until
+            self._monotonic() > answer.fresh_until
             or time.time() >= answer.token_expires_at
             or not self._enabled()
         ):
@@ -106,7 +108,7 @@ class AnswerCache:
             return  # something changed meanwhile: the answer may be stale already
         if len(self._answers) >= self._max_entries:
             del self._answers[next(iter(self._answers))]  # the oldest entry
-        self._answers[token] = Answer(body, scopes, token_expires_at, time.monotonic() + self._max_age)
+        self._answers[token] = Answer(body, scopes, token_expires_at, self._monotonic() + self._max_age)
 
     def bump(self) -> None:
         """Tell every worker of this machine that cached answers may be stale."""

@@ -27,4 +27,8 @@ class ChangeTracking:
                 await self._announce()
             await send(message)
 
-        await self.app(scope, receive, send_after_announcing)
+        try:
+            await self.app(scope, receive, send_after_announcing)
+        finally:
+            if tracked.made:  # the route failed after its change: announce it all the same
+                await self._announce()
