@@ -5,8 +5,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+from starlette.requests import HTTPConnection
 
 from . import scopes, web
+from .config import Settings
 from .edge.credentials import presented_token
 from .errors import DomainError
 from .models import User
@@ -52,13 +54,18 @@ def _within(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bo
     return any(parsed in network for network in networks)
 
 
+def client_of(connection: HTTPConnection, settings: Settings) -> Client:
+    """Where a request comes from: user agent and address (proxy headers only from TRUSTED_PROXIES)."""
+    peer = connection.client.host if connection.client else None
+    return Client(
+        user_agent=connection.headers.get("user-agent"),
+        ip=client_address(peer, connection.headers.get("x-forwarded-for"), settings.trusted_networks),
+    )
+
+
 async def get_client(request: Request, state: State) -> Client:
     """Where the request comes from: user agent and address (proxy headers only from TRUSTED_PROXIES)."""
-    peer = request.client.host if request.client else None
-    return Client(
-        user_agent=request.headers.get("user-agent"),
-        ip=client_address(peer, request.headers.get("x-forwarded-for"), state.settings.trusted_networks),
-    )
+    return client_of(request, state.settings)
 
 
 ClientInfo = Annotated[Client, Depends(get_client)]

@@ -10,16 +10,16 @@ replayed. The answers are byte for byte the route's (tested).
 from urllib.parse import parse_qsl
 
 from fastapi.responses import JSONResponse
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import scopes
-from .deps import client_address
+from .deps import client_of
 from .edge import grant_outcomes
 from .edge.oauth import NO_STORE
 from .errors import DomainError
 from .schemas import TokenResponse
 from .services import grants
-from .services.sessions import Client
 from .state import AppState
 
 _FORM = b"application/x-www-form-urlencoded"
@@ -56,21 +56,11 @@ class RefreshFastPath:
         if form is None:
             await self.app(scope, _replay(messages, receive), send)
             return
-        await self._refresh(scope, receive, send, form, headers)
+        await self._refresh(scope, receive, send, form)
 
-    async def _refresh(
-        self, scope: Scope, receive: Receive, send: Send, form: dict[str, str], headers: dict[bytes, bytes]
-    ) -> None:
+    async def _refresh(self, scope: Scope, receive: Receive, send: Send, form: dict[str, str]) -> None:
         state: AppState = scope["app"].state.auth
-        peer = scope["client"][0] if scope.get("client") else None
-        forwarded = headers.get(b"x-forwarded-for")
-        user_agent = headers.get(b"user-agent")
-        client = Client(
-            user_agent=user_agent.decode("latin-1") if user_agent is not None else None,
-            ip=client_address(
-                peer, forwarded.decode("latin-1") if forwarded else None, state.settings.trusted_networks
-            ),
-        )
+        client = client_of(HTTPConnection(scope), state.settings)
         try:
             issued = await grants.refresh_grant(
                 refresh_token=form["refresh_token"], scope=form.get("scope"), state=state

@@ -49,7 +49,7 @@ async def password_grant(
         raise
     if state.settings.require_verified_email and not user.email_verified:
         raise EmailNotVerified
-    granted = scopes.grant(scope, is_admin=users.admin_in_force(user, state.settings))
+    granted = scopes.within(scope, users.allowed_scopes(user, state.settings))
     second_factor = None
     if user.mfa_enabled:
         if otp is None:
@@ -79,7 +79,7 @@ async def mfa_grant(*, mfa_token: str, otp: str, client: Client, state: AppState
         await throttle.record_success(ip=address, username=user.username)
     if user.disabled:
         raise InactiveUser
-    granted = scopes.grant(challenge.scope, is_admin=users.admin_in_force(user, state.settings))
+    granted = scopes.within(challenge.scope, users.allowed_scopes(user, state.settings))
     issued = await open_session(user, client=client, state=state, granted=granted)
     return replace(issued, second_factor=second_factor)
 
@@ -98,7 +98,7 @@ async def open_session(
 ) -> IssuedTokens:
     """A new session for a user who just proved who they are (logged in, or registered from the page)."""
     if granted is None:
-        granted = scopes.allowed(is_admin=users.admin_in_force(user, state.settings))
+        granted = users.allowed_scopes(user, state.settings)
     # logins are frequent enough to carry the clean-up, so nothing needs scheduling
     await sessions.clean_up_if_due()
     session, refresh_token = await sessions.start(
@@ -112,9 +112,7 @@ async def refresh_grant(*, refresh_token: str, scope: str | None, state: AppStat
     session, new_refresh_token = await sessions.rotate(refresh_token, lifetime=_refresh_lifetime(state))
     user: User = session.user
     # the session keeps what the login granted, less what the user may no longer have
-    held = frozenset(session.scope.split()) & scopes.allowed(
-        is_admin=users.admin_in_force(user, state.settings)
-    )
+    held = frozenset(session.scope.split()) & users.allowed_scopes(user, state.settings)
     wanted = frozenset((scope or "").split()) or held
     if not wanted <= held:
         raise InvalidScope(scopes.render(wanted - held))

@@ -39,7 +39,7 @@ async def introspect(token: str, *, state: AppState) -> dict[str, Any]:
         user = await access.active_user(session_id=claims.session_id, user_id=claims.user_id)
     except DomainError:
         return INACTIVE
-    held = claims.scopes & scopes.allowed(is_admin=users.admin_in_force(user, state.settings))
+    held = claims.scopes & users.allowed_scopes(user, state.settings)
     return {**answer, "scope": scopes.render(held), "username": user.username, "sid": claims.session_id}
 
 
@@ -49,9 +49,7 @@ async def _refresh_token(token: str, *, state: AppState) -> dict[str, Any]:
         return INACTIVE
     session, expires_at = found
     user = session.user
-    held = frozenset(session.scope.split()) & scopes.allowed(
-        is_admin=users.admin_in_force(user, state.settings)
-    )
+    held = frozenset(session.scope.split()) & users.allowed_scopes(user, state.settings)
     # a refresh token is made with its expiry, `lifetime` after the moment it was issued
     issued_at = expires_at - timedelta(days=state.settings.refresh_token_expire_days)
     return {

@@ -44,7 +44,7 @@ async def resolve(token: str | None, state: AppState, *, required: tuple[str, ..
     principal = Principal(
         user=user,
         session_id=uuid.UUID(claims.session_id),
-        scopes=claims.scopes & scopes.allowed(is_admin=users.admin_in_force(user, state.settings)),
+        scopes=claims.scopes & users.allowed_scopes(user, state.settings),
         expires_at=claims.expires_at,
     )
     if not principal.scopes.issuperset(required):

@@ -6,7 +6,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from .. import metrics, usernames
+from .. import metrics, scopes, usernames
 from ..changes import changed
 from ..config import Settings
 from ..errors import (
@@ -140,6 +140,11 @@ async def update_fields(user: User, *, changes: dict[str, Any]) -> User:
     except IntegrityError:
         raise EmailTaken from None
     return user
+
+
+def allowed_scopes(user: User, settings: Settings) -> frozenset[str]:
+    """The scopes the user's tokens may hold now (an admin's `admin` only with two-factor, if required)."""
+    return scopes.allowed(is_admin=admin_in_force(user, settings))
 
 
 def admin_in_force(user: User, settings: Settings) -> bool:
