@@ -11,11 +11,11 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.timezone import now
-from tortoise.transactions import in_transaction
 
 from ..errors import InactiveUser, InvalidRefreshToken
 from ..models import RefreshToken, Session, User
 from ..tokens import new_refresh_token, refresh_token_digest
+from . import sql_batch
 
 _TOKENS, _SESSIONS, _USERS = (model._meta.db_table for model in (RefreshToken, Session, User))
 _SESSION_COLUMNS = (
@@ -88,11 +88,12 @@ async def start(
     moment = now()
     expires_at = moment + lifetime
     token = new_refresh_token()
-    async with in_transaction() as connection:
-        await connection.execute_query(
-            queries["new_session"], [key, user.id, scope, moment, moment, expires_at, user_agent, ip]
-        )
-        await connection.execute_query(queries["insert"], [refresh_token_digest(token), key, expires_at])
+    await sql_batch.write(
+        [
+            (queries["new_session"], [key, user.id, scope, moment, moment, expires_at, user_agent, ip]),
+            (queries["insert"], [refresh_token_digest(token), key, expires_at]),
+        ]
+    )
     session = Session._init_from_db(
         id=session_id,
         user_id=user.id,
@@ -110,37 +111,38 @@ async def start(
 
 async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, str]:
     """Trade a refresh token for a new one; TokenReused for one rotated before (reuse detection)."""
-    client = connections.get("default")
-    dialect = client.capabilities.dialect
+    dialect = connections.get("default").capabilities.dialect
     queries = _QUERIES[dialect]
     digest = refresh_token_digest(refresh_token)
-    rows = await client.execute_query_dict(queries["lookup"], [digest])
-    if not rows:
-        raise InvalidRefreshToken
-    row = _parsed(rows[0], dialect)
     moment = now()
-    if row["_session_revoked_at"] is not None:
-        raise InvalidRefreshToken
-    if row["_token_expires_at"] <= moment or row["_session_expires_at"] <= moment:
-        raise InvalidRefreshToken
-    session_values = {column: row.pop(f"_session_{column}") for column in _SESSION_COLUMNS}
-    del row["_token_expires_at"]
-    user = User._init_from_db(**row)
-    if user.disabled:
-        raise InactiveUser
-    session_id = uuid.UUID(str(session_values["id"]))
-    key: Any = session_id if dialect == "postgres" else str(session_id)
     expires_at = moment + lifetime
-    async with in_transaction() as connection:
-        claimed, _ = await connection.execute_query(queries["claim"], [moment, digest])
-        if claimed:
-            await connection.execute_query(queries["extend"], [moment, expires_at, key])
-            new_token = new_refresh_token()
-            await connection.execute_query(
-                queries["insert"], [refresh_token_digest(new_token), key, expires_at]
-            )
+    new_token = new_refresh_token()
+
+    def plan(rows: list[dict[str, Any]]) -> list[sql_batch.Statement]:
+        if not rows:
+            raise InvalidRefreshToken
+        row = _parsed(rows[0], dialect)
+        if row["_session_revoked_at"] is not None:
+            raise InvalidRefreshToken
+        if row["_token_expires_at"] <= moment or row["_session_expires_at"] <= moment:
+            raise InvalidRefreshToken
+        if row["disabled"]:
+            raise InactiveUser
+        key = row["_session_id"]
+        return [
+            (queries["claim"], [moment, digest]),
+            (queries["extend"], [moment, expires_at, key]),
+            (queries["insert"], [refresh_token_digest(new_token), key, expires_at]),
+        ]
+
+    rows, claimed = await sql_batch.read_then_write((queries["lookup"], [digest]), plan, guarded=True)
+    row = rows[0]
+    session_values = {column: row.pop(f"_session_{column}") for column in _SESSION_COLUMNS}
+    session_id = uuid.UUID(str(session_values["id"]))
     if not claimed:
         raise TokenReused(session_id)
+    del row["_token_expires_at"]
+    user = User._init_from_db(**row)
     session = Session._init_from_db(**{**session_values, "id": session_id, "user_id": user.id})
     session.last_used_at, session.expires_at = moment, expires_at
     session.user = user

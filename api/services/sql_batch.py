@@ -1,0 +1,81 @@
+"""A read and a few fixed writes as one transaction, in one trip to SQLite's thread.
+
+Tortoise's SQLite client sends each statement (and BEGIN, and COMMIT) to aiosqlite's thread and waits for
+the answer: a refresh's rotation took seven trips and a login's new session five, and each trip costs the
+event loop more than the statement costs SQLite, while the client's lock keeps every other query waiting.
+Here the whole exchange is one function run in that thread, with the lock held as Tortoise's own transactions
+hold it. PostgreSQL runs the same statements through Tortoise, the writes in one transaction.
+"""
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.transactions import in_transaction
+
+Statement = tuple[str, Sequence[Any]]
+Rows = list[dict[str, Any]]
+# what to write, given what was read; on SQLite it runs in the database's thread, so it only computes
+Plan = Callable[[Rows], Sequence[Statement]]
+
+
+async def write(statements: Sequence[Statement]) -> None:
+    """Run the statements in one transaction."""
+    await read_then_write(None, lambda _rows: statements)
+
+
+async def read_then_write(read: Statement | None, plan: Plan, *, guarded: bool = False) -> tuple[Rows, bool]:
+    """The rows of `read`, then `plan`'s statements in one transaction; with `guarded`, all or none of them,
+    depending on whether the first changes a row.
+
+    The answer is the rows, and whether the writes were made (False too when `plan` made none).
+    """
+    client = connections.get("default")
+    if client.capabilities.dialect == "sqlite" and not isinstance(client, TransactionalDBClient):
+        return await _in_sqlite_thread(client, read, plan, guarded=guarded)
+    rows = await client.execute_query_dict(read[0], list(read[1])) if read is not None else []
+    statements = plan(rows)
+    if not statements:
+        return rows, False
+    async with in_transaction() as connection:
+        for index, (sql, values) in enumerate(statements):
+            changed, _ = await connection.execute_query(sql, list(values))
+            if guarded and index == 0 and not changed:
+                return rows, False
+    return rows, True
+
+
+async def _in_sqlite_thread(
+    client: BaseDBAsyncClient, read: Statement | None, plan: Plan, *, guarded: bool
+) -> tuple[Rows, bool]:
+    def exchange(db: sqlite3.Connection) -> tuple[Rows, bool]:
+        rows = [dict(row) for row in db.execute(*read).fetchall()] if read is not None else []
+        statements = plan(rows)
+        if not statements:
+            return rows, False
+        # IMMEDIATE takes the write lock at once, waiting up to busy_timeout behind other workers
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for index, (sql, values) in enumerate(statements):
+                if db.execute(sql, values).rowcount == 0 and guarded and index == 0:
+                    db.execute("ROLLBACK")
+                    return rows, False
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return rows, True
+
+    async with client.acquire_connection() as connection:
+        try:
+            # aiosqlite has no public way to run a function in its thread; `_execute` is what its methods use
+            done: tuple[Rows, bool] = await connection._execute(exchange, connection._conn)
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(exc) from exc
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(exc) from exc
+    return done
