@@ -136,7 +136,7 @@ async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, s
         ]
 
     rows, claimed = await sql_batch.read_then_write((queries["lookup"], [digest]), plan, guarded=True)
-    row = rows[0]
+    row = rows[0]  # plan parsed it in place
     session_values = {column: row.pop(f"_session_{column}") for column in _SESSION_COLUMNS}
     session_id = uuid.UUID(str(session_values["id"]))
     if not claimed:

@@ -1,7 +1,7 @@
 """A read and a few fixed writes as one transaction, in one trip to SQLite's thread.
 
 Tortoise's SQLite client sends each statement (and BEGIN, and COMMIT) to aiosqlite's thread and waits for
-the answer: a refresh's rotation took seven trips and a login's new session five, and each trip costs the
+the answer: a refresh's rotation took seven trips and a login's new session four, and each trip costs the
 event loop more than the statement costs SQLite, while the client's lock keeps every other query waiting.
 Here the whole exchange is one function run in that thread, with the lock held as Tortoise's own transactions
 hold it. PostgreSQL runs the same statements through Tortoise, the writes in one transaction.
