@@ -13,12 +13,12 @@ from starlette.exceptions import HTTPException
 from tortoise.contrib.fastapi import RegisterTortoise
 from tortoise.timezone import now
 
-from . import fastpath, metrics, scopes
+from . import fastpath, metrics, scopes, wal
 from .body_limit import BodySizeLimit
 from .bootstrap import build_state, prepare_schema
 from .change_tracking import ChangeTracking
 from .config import Settings, get_settings
-from .db import tortoise_config
+from .db import sqlite_file, tortoise_config
 from .edge.errors import domain_error_handler, token_aware_http_exception_handler, validation_error_handler
 from .errors import DomainError
 from .fastpath import MeFastPath
@@ -75,9 +75,15 @@ def create_app(
                     state.feed.start()
                 # mails left pending by a stop or a crash go out now
                 state.delivery.start()
+                checkpointer = None
+                if (database_file := sqlite_file(settings.database_url)) is not None:
+                    checkpointer = wal.Checkpointer(database_file)
+                    checkpointer.start()
                 try:
                     yield
                 finally:
+                    if checkpointer is not None:
+                        await checkpointer.stop()
                     await state.delivery.stop()
                     await state.keys.stop()
                     if state.feed is not None:

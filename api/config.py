@@ -2,7 +2,7 @@
 
 import os
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         _networks(value)
         return value
 
-    @property
+    @cached_property
     def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         """The proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES: addresses or CIDRs)."""
         return _networks(self.trusted_proxies)

@@ -7,6 +7,8 @@ from typing import Any
 from tortoise import connections
 from tortoise.backends.base.config_generator import expand_db_url
 
+from . import wal
+
 MODELS = ["api.models"]
 MIGRATIONS = "api.migrations"
 _SQLITE_ENGINE = "tortoise.backends.sqlite"
@@ -26,6 +28,9 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         connection["credentials"].setdefault("busy_timeout", 5000)
         # WAL's recommended durability: no corruption, at most the last commits lost on a power cut
         connection["credentials"].setdefault("synchronous", "NORMAL")
+        if sqlite_file(database_url) is not None:
+            # wal.Checkpointer copies the WAL in its own thread; this connection's checkpoint is the backstop
+            connection["credentials"].setdefault("wal_autocheckpoint", wal.BACKSTOP_PAGES)
     return {
         "connections": {"default": connection},
         "apps": apps_config(),
@@ -34,15 +39,21 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
-def sqlite_folder(database_url: str) -> Path | None:
-    """The folder of a SQLite database file, or None for other databases and in-memory SQLite."""
+def sqlite_file(database_url: str) -> Path | None:
+    """The SQLite database file, or None for other databases and in-memory SQLite."""
     connection = expand_db_url(database_url)
     if connection["engine"] != _SQLITE_ENGINE:
         return None
     file_path = str(connection["credentials"]["file_path"])
     if file_path == ":memory:" or file_path.startswith("file::memory:"):
         return None
-    return Path(file_path).parent
+    return Path(file_path)
+
+
+def sqlite_folder(database_url: str) -> Path | None:
+    """The folder of a SQLite database file, or None for other databases and in-memory SQLite."""
+    path = sqlite_file(database_url)
+    return path.parent if path is not None else None
 
 
 async def database_is_reachable() -> bool:

@@ -34,7 +34,7 @@ def client_address(
     peer: str | None, forwarded_for: str | None, trusted: tuple[IPv4Network | IPv6Network, ...]
 ) -> str | None:
     """The client address: the peer, or behind trusted proxies the nearest untrusted X-Forwarded-For hop."""
-    if peer is None or not _within(peer, trusted):
+    if peer is None or not trusted or not _within(peer, trusted):
         return peer
     for hop in reversed([part.strip() for part in (forwarded_for or "").split(",")]):
         try:

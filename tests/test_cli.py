@@ -2,6 +2,7 @@
 
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -135,3 +136,6 @@ def test_access_log_is_on_unless_turned_off(
     with running_service(tmp_path, fresh_database_url, command=command) as service:
         assert httpx.get(f"{service.url}/healthz").status_code == 200
     assert ('"GET /healthz HTTP/1.1" 200' in service.output) is logged
+    # uvicorn's text, without the colours whose formatting cost more than writing the line
+    line = re.compile(r'^INFO:     127\.0\.0\.1:\d+ - "GET /healthz HTTP/1\.1" 200$', re.MULTILINE)
+    assert (line.search(service.output) is not None) is logged

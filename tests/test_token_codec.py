@@ -1,10 +1,15 @@
-"""The token codec on its own: verification is cached, but a cached token still expires on time."""
+"""The token codec on its own: what it signs is standard JWS, and verification is cached, but a cached token
+still expires on time."""
 
 import time
+from typing import Any
 
+import jwt as pyjwt
 import pytest
+from jose import jwt as jose_jwt
+from jwt import PyJWK
 
-from api.signing import hmac_key_set
+from api.signing import KeySet, hmac_key_set, new_private_key, public_jwk, signer, verifier
 from api.tokens import InvalidToken, TokenCodec
 
 KEY = "k" * 40
@@ -47,3 +52,29 @@ def test_a_forged_token_is_never_cached() -> None:
         with pytest.raises(InvalidToken):
             tokens.decode_access_token(forged)
     assert tokens._verified == {}
+
+
+@pytest.mark.parametrize("algorithm", ["HS256", "RS256", "ES256"])
+def test_issued_tokens_are_what_jose_encodes_and_pyjwt_verifies(algorithm: str) -> None:
+    if algorithm == "HS256":
+        keys = hmac_key_set(KEY)
+        public: Any = KEY
+    else:
+        private = new_private_key(algorithm)
+        jwk = public_jwk(private, algorithm)
+        key = signer(private, kid=jwk["kid"], algorithm=algorithm)
+        keys = KeySet(signer=key, verifiers={key.kid: verifier(jwk)})
+        public = PyJWK(jwk).key
+    assert keys.signer is not None
+    token = TokenCodec(keys=keys, issuer="https://auth.example", audience=None).issue_access_token(
+        user_id=7, session_id="s", scopes=["profile", "admin"], lifetime_seconds=60
+    )
+    claims = pyjwt.decode(token, public, algorithms=[algorithm], issuer="https://auth.example")
+    assert claims["sub"] == "7" and claims["scope"] == "admin profile" and claims["exp"] - claims["iat"] == 60
+    header = {"typ": "at+jwt", "kid": keys.signer.kid}
+    assert pyjwt.get_unverified_header(token) == {**header, "alg": algorithm}
+    by_jose = jose_jwt.encode(claims, keys.signer.key, algorithm=algorithm, headers=header)
+    # ECDSA signatures are randomised: the signed part is what compares
+    assert token.rsplit(".", 1)[0] == by_jose.rsplit(".", 1)[0]
+    if algorithm != "ES256":
+        assert token == by_jose

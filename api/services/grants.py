@@ -3,6 +3,8 @@
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from tortoise.timezone import now
+
 from .. import scopes
 from ..errors import (
     EmailNotVerified,
@@ -14,7 +16,7 @@ from ..errors import (
 )
 from ..models import OAuthClient, Session, User
 from ..state import AppState
-from . import challenges, clients, mfa, sessions, throttle, users
+from . import challenges, clients, login_sql, mfa, sessions, throttle, users
 from .sessions import Client
 
 
@@ -41,9 +43,10 @@ async def password_grant(
     With two-factor on, the password alone gets MfaRequired and an mfa_token; `otp` saves the round trip.
     """
     address = client.ip or "unknown"
-    counted = await throttle.check(ip=address, username=username)
+    found = await login_sql.look_up(ip=address, username=username)
+    counted = throttle.admit(found.counters, pair=found.pair, moment=now())
     try:
-        user = await users.authenticate(username=username, password=password, hasher=state.hasher)
+        user = await users.authenticate(found.user, password=password, hasher=state.hasher)
     except InvalidCredentials:
         await throttle.record_failure(ip=address, username=username, limits=_limits(state))
         raise

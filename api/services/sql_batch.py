@@ -1,4 +1,4 @@
-"""A read and a few fixed writes as one transaction, in one trip to SQLite's thread.
+"""A few reads, or a read and a few fixed writes as one transaction, in one trip to SQLite's thread.
 
 Tortoise's SQLite client sends each statement (and BEGIN, and COMMIT) to aiosqlite's thread and waits for
 the answer: a refresh's rotation took seven trips and a login's new session four, and each trip costs the
@@ -9,7 +9,7 @@ hold it. PostgreSQL runs the same statements through Tortoise, the writes in one
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
@@ -20,6 +20,19 @@ Statement = tuple[str, Sequence[Any]]
 Rows = list[dict[str, Any]]
 # what to write, given what was read; on SQLite it runs in the database's thread, so it only computes
 Plan = Callable[[Rows], Sequence[Statement]]
+_T = TypeVar("_T")
+
+
+async def read(statements: Sequence[Statement]) -> list[Rows]:
+    """The rows of each statement, read in one trip."""
+    client = connections.get("default")
+    if client.capabilities.dialect == "sqlite" and not isinstance(client, TransactionalDBClient):
+
+        def reads(db: sqlite3.Connection) -> list[Rows]:
+            return [[dict(row) for row in db.execute(*statement).fetchall()] for statement in statements]
+
+        return await _run_in_sqlite_thread(client, reads)
+    return [await client.execute_query_dict(sql, list(values)) for sql, values in statements]
 
 
 async def write(statements: Sequence[Statement]) -> None:
@@ -70,10 +83,14 @@ async def _in_sqlite_thread(
             raise
         return rows, True
 
+    return await _run_in_sqlite_thread(client, exchange)
+
+
+async def _run_in_sqlite_thread(client: BaseDBAsyncClient, work: Callable[[sqlite3.Connection], _T]) -> _T:
     async with client.acquire_connection() as connection:
         try:
             # aiosqlite has no public way to run a function in its thread; `_execute` is what its methods use
-            done: tuple[Rows, bool] = await connection._execute(exchange, connection._conn)
+            done: _T = await connection._execute(work, connection._conn)
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(exc) from exc
         except sqlite3.OperationalError as exc:

@@ -7,6 +7,7 @@ from one address never block the same username from another address. A success c
 
 import hashlib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -51,13 +52,18 @@ async def check(*, ip: str, username: str) -> bool:
 
     Returns whether the pair has a counter at all, so that a success only clears one that exists.
     """
-    moment = now()
     pair = pair_key(ip=ip, username=username)
     counters = await LoginThrottle.filter(key__in=[pair, address_key(ip)])
-    waits = [c.blocked_until for c in counters if c.blocked_until is not None and c.blocked_until > moment]
+    return admit([(c.key, c.blocked_until) for c in counters], pair=pair, moment=now())
+
+
+def admit(counters: Iterable[tuple[str, datetime | None]], *, pair: str, moment: datetime) -> bool:
+    """`check`'s verdict on the counters read: each a key and the time it blocks until, if it blocks."""
+    counters = list(counters)
+    waits = [until for _key, until in counters if until is not None and until > moment]
     if waits:
         raise Throttled(max(1, math.ceil((max(waits) - moment).total_seconds())))
-    return any(counter.key == pair for counter in counters)
+    return any(key == pair for key, _until in counters)
 
 
 async def record_failure(*, ip: str, username: str, limits: FailureLimits) -> None:

@@ -94,15 +94,12 @@ async def _ensure_available(*, username_key: str, email: str | None) -> None:
         raise EmailTaken
 
 
-async def authenticate(*, username: str, password: str, hasher: PasswordHasher) -> User:
-    """The user with this username and password; a bcrypt or outdated hash is replaced on success."""
+async def authenticate(user: User | None, *, password: str, hasher: PasswordHasher) -> User:
+    """The user (looked up by the username given) if this is their password; a bcrypt or outdated hash is
+    replaced on success."""
     if len(password) > MAX_PASSWORD_LENGTH:
         # no account can have such a password: refuse before spending a hash on it
         raise InvalidCredentials
-    user = None
-    # a name that could never be registered (too long, NUL bytes, ...) is not looked up, only "verified"
-    if usernames.problem(usernames.normalize(username)) is None:
-        user = await User.get_or_none(username_key=usernames.lookup_key(username))
     # an unknown user is verified against a dummy hash, so both answers take the same time
     ok, new_hash = await hasher.verify(password, user.password_hash if user is not None else None)
     if user is None or not ok:
