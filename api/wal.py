@@ -23,7 +23,7 @@ BACKSTOP_PAGES = 3_000
 class Checkpointer:
     """Checkpoints one SQLite file's WAL every `interval` seconds while started."""
 
-    def __init__(self, path: Path, *, interval: float = 0.05) -> None:
+    def __init__(self, path: Path, *, interval: float = 0.1) -> None:
         self._path = path
         self._interval = interval
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal-checkpoint")
