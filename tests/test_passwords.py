@@ -1,6 +1,7 @@
 """Password hashing: off the event loop, bounded, and the policy's list of common passwords."""
 
 import asyncio
+import os
 import threading
 from typing import Any, cast
 
@@ -53,6 +54,20 @@ async def test_hashing_runs_in_worker_threads_never_on_the_event_loop() -> None:
     finally:
         hasher.close()
     assert context.threads and threading.get_ident() not in context.threads
+
+
+async def test_hashing_threads_run_at_the_lowest_priority_so_requests_come_first() -> None:
+    hasher = PasswordHasher(
+        build_context(memory_kib=19 * 1024, time_cost=2, parallelism=1), max_concurrency=1
+    )
+    try:
+        await hasher.warm_up()
+        threads = [t for t in threading.enumerate() if t.name.startswith("password-hash")]
+        assert threads
+        assert all(os.getpriority(os.PRIO_PROCESS, t.native_id or 0) == 19 for t in threads)
+    finally:
+        hasher.close()
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == loop_priority
 
 
 async def test_no_more_hashes_run_at_once_than_the_configured_concurrency() -> None:
