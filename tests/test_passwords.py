@@ -57,6 +57,7 @@ async def test_hashing_runs_in_worker_threads_never_on_the_event_loop() -> None:
 
 
 async def test_hashing_threads_run_at_the_lowest_priority_so_requests_come_first() -> None:
+    loop_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     hasher = PasswordHasher(
         build_context(memory_kib=19 * 1024, time_cost=2, parallelism=1), max_concurrency=1
     )
