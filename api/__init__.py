@@ -23,7 +23,6 @@ from .edge.errors import domain_error_handler, token_aware_http_exception_handle
 from .errors import DomainError
 from .fastpath import MeFastPath
 from .openapi import install_openapi
-from .refresh_fastpath import RefreshFastPath
 from .routes import (
     account,
     account_mfa,
@@ -43,6 +42,7 @@ from .routes.metrics import metrics_router
 from .routes.responses import MALFORMED_BODY
 from .services.change_feed import announce_in_database
 from .state import AppState
+from .token_fastpath import TokenFastPath
 
 __all__ = ["create_app"]
 
@@ -115,7 +115,7 @@ def create_app(
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if fast_paths:
-        app.add_middleware(RefreshFastPath, token_path=settings.token_path)
+        app.add_middleware(TokenFastPath, token_path=settings.token_path)
         app.add_middleware(MeFastPath)
     # around the routes and the fast paths: it sees an answer start once its change has committed
     app.add_middleware(ChangeTracking, announce=announce_change)

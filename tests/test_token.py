@@ -9,6 +9,7 @@ import pytest
 from jose import jwt
 
 from api.models import User
+from api.routes import token_grants
 
 from .conftest import (
     PASSWORD,
@@ -229,6 +230,64 @@ async def test_the_refresh_fast_path_answers_byte_for_byte_as_the_route(
         h for h in route_answer[1] if h[0] not in strip
     ]
     assert fast_answer[2:] == route_answer[2:]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        {"grant_type": "password"},
+        {"scope": "profile"},
+        {"scope": "admin"},
+        {"password": "not-the-password"},
+        {"username": "nobody"},
+        {"username": "x" * 300},
+        {"mfa": "on"},
+    ],
+)
+async def test_the_login_fast_path_answers_byte_for_byte_as_the_route(
+    tmp_path: Path, form: dict[str, str]
+) -> None:
+    answers = []
+    for fast in (True, False):
+        async with serve(make_settings(tmp_path / str(fast)), me_fast_path=fast) as (_, client):
+            assert (await register(client, "alice")).status_code == 201
+            if form.get("mfa"):
+                await User.filter(username_key="alice").update(mfa_enabled=True)
+            fields = {
+                "username": "alice",
+                "password": PASSWORD,
+                **{k: v for k, v in form.items() if k != "mfa"},
+            }
+            response = await client.post("/token", data=fields)
+            body = response.json()
+            shape = {key: type(value).__name__ for key, value in body.items()}
+            # the tokens differ from run to run; everything else must not
+            fixed = {key: value for key, value in body.items() if not key.endswith("_token")}
+            answers.append((response.status_code, sorted(response.headers.items()), shape, fixed))
+    fast_answer, route_answer = answers
+    assert fast_answer[0] == route_answer[0]
+    strip = {"content-length"}
+    assert [h for h in fast_answer[1] if h[0] not in strip] == [
+        h for h in route_answer[1] if h[0] not in strip
+    ]
+    assert fast_answer[2:] == route_answer[2:]
+
+
+async def test_plain_logins_and_refreshes_are_answered_before_routing(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refresh_token = (await logged_in(client))["refresh_token"]
+
+    async def not_here(*_args: object) -> None:
+        raise AssertionError("the route answered a plain grant")
+
+    monkeypatch.setattr(token_grants, "grant", not_here)
+    assert (await login(client, "alice", grant_type="password")).status_code == 200
+    assert (await refresh(client, refresh_token)).status_code == 200
+    # a form with a field the fast path does not take is the route's
+    with pytest.raises(AssertionError, match="the route answered"):
+        await login(client, "alice", otp="123456")
 
 
 async def test_a_refresh_naming_a_client_goes_to_the_route_and_works(client: httpx.AsyncClient) -> None:
