@@ -13,17 +13,27 @@ from starlette.exceptions import HTTPException
 from tortoise.contrib.fastapi import RegisterTortoise
 from tortoise.timezone import now
 
-from . import fastpath, metrics, scopes, wal
-from .body_limit import BodySizeLimit
-from .bootstrap import build_state, prepare_schema
-from .change_tracking import ChangeTracking
-from .config import Settings, get_settings
-from .db import sqlite_file, tortoise_config
-from .edge.errors import domain_error_handler, token_aware_http_exception_handler, validation_error_handler
-from .errors import DomainError
-from .fastpath import MeFastPath
-from .openapi import install_openapi
-from .routes import (
+from api.bootstrap import answer_cache, build_state, prepare_schema
+from api.config import Settings, get_settings
+from api.core import scopes
+from api.db import wal
+from api.db.connection import sqlite_file, tortoise_config
+from api.errors import DomainError
+from api.hotpath import me
+from api.hotpath.answer_cache import AnswerCache
+from api.hotpath.change_feed import announce_in_database
+from api.hotpath.change_tracking import ChangeTracking
+from api.hotpath.me import MeFastPath
+from api.hotpath.token import TokenFastPath
+from api.http.body_limit import BodySizeLimit
+from api.http.error_handlers import (
+    domain_error_handler,
+    token_aware_http_exception_handler,
+    validation_error_handler,
+)
+from api.http.openapi import install_openapi
+from api.http.request_metrics import RequestMetrics
+from api.routes import (
     account,
     account_mfa,
     admin,
@@ -37,12 +47,9 @@ from .routes import (
     token,
     users,
 )
-from .routes.introspection import introspection_router
-from .routes.metrics import metrics_router
-from .routes.responses import MALFORMED_BODY
-from .services.change_feed import announce_in_database
-from .state import AppState
-from .token_fastpath import TokenFastPath
+from api.routes.introspection import introspection_router
+from api.routes.metrics import metrics_router
+from api.routes.responses import MALFORMED_BODY
 
 __all__ = ["create_app"]
 
@@ -65,14 +72,16 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings, clock=clock)
         app.state.auth = state
+        answers, feed = answer_cache(settings)
+        app.state.answers = answers
         try:
             await state.hasher.warm_up()
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
                 await prepare_schema(settings)
                 await state.keys.prepare()
                 state.keys.start()
-                if state.feed is not None:
-                    state.feed.start()
+                if feed is not None:
+                    feed.start()
                 # mails left pending by a stop or a crash go out now
                 state.delivery.start()
                 checkpointer = None
@@ -86,8 +95,8 @@ def create_app(
                         await checkpointer.stop()
                     await state.delivery.stop()
                     await state.keys.stop()
-                    if state.feed is not None:
-                        await state.feed.stop()
+                    if feed is not None:
+                        await feed.stop()
         finally:
             state.hasher.close()
 
@@ -109,8 +118,8 @@ def create_app(
     )
 
     async def announce_change() -> None:
-        state: AppState = app.state.auth
-        state.answers.bump()
+        answers: AnswerCache = app.state.answers
+        answers.bump()
         await announce_in_database()
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -121,7 +130,7 @@ def create_app(
     app.add_middleware(ChangeTracking, announce=announce_change)
     if settings.metrics_token is not None:
         # added last, so outermost: it also sees the fast path's answers and the body limit's 413s
-        app.add_middleware(metrics.RequestMetrics, fast_paths=fastpath.PATHS | {settings.token_path})
+        app.add_middleware(RequestMetrics, fast_paths=me.PATHS | {settings.token_path})
     app.include_router(auth.router)
     app.include_router(token.token_router(settings.token_path))
     app.include_router(introspection_router(settings.token_path))

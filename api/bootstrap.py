@@ -10,21 +10,23 @@ from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.timezone import now
 
-from . import metrics, schema, signing
-from .answer_cache import COUNTER_FILE, AnswerCache, SharedCounter
-from .config import Settings
-from .csrf import CsrfTokens
-from .db import sqlite_folder, tortoise_config
-from .keys import resolve_secret_key
-from .mail.transport import FileTransport, SmtpTransport, Transport
-from .passwords import PasswordHasher, build_context, common_passwords
-from .sealing import TOTP_SECRETS, Sealer
-from .services import mails
-from .services.change_feed import ChangeFeed, announce_in_database
-from .services.delivery import MailDelivery
-from .services.keyring import KeyRing
-from .state import AppState
-from .tokens import TokenCodec
+from api.config import Settings
+from api.core import jwk
+from api.core.csrf import CsrfTokens
+from api.core.jwt import TokenCodec
+from api.core.passwords import PasswordHasher, build_context, common_passwords
+from api.core.sealing import TOTP_SECRETS, Sealer
+from api.db import migrator
+from api.db.connection import sqlite_folder, tortoise_config
+from api.hotpath.answer_cache import COUNTER_FILE, AnswerCache, SharedCounter
+from api.hotpath.change_feed import ChangeFeed, announce_in_database
+from api.mail.delivery import MailDelivery
+from api.mail.transport import FileTransport, SmtpTransport, Transport
+from api.observability import metrics
+from api.secret_key import resolve_secret_key
+from api.services import mails
+from api.services.keyring import KeyRing
+from api.services.state import AppState
 
 
 def ensure_storage(settings: Settings) -> str:
@@ -57,8 +59,8 @@ async def prepare_database(settings: Settings) -> list[str]:
 async def prepare_schema(settings: Settings) -> list[str]:
     """Apply pending migrations (AUTO_MIGRATE=true) or refuse while any is pending; the ones applied."""
     if settings.auto_migrate:
-        return await schema.upgrade()
-    await schema.require_current()
+        return await migrator.upgrade()
+    await migrator.require_current()
     return []
 
 
@@ -78,11 +80,8 @@ def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> A
     )
     common_passwords()  # loaded now, not by the first registration on the event loop
     delivery = MailDelivery(transport=_transport(settings), sender=settings.mail_from, clock=clock)
-    answers, feed = _answers(settings)
     state = AppState(
         settings=settings,
-        answers=answers,
-        feed=feed,
         hasher=hasher,
         codec=codec,
         keys=key_ring(settings, secret=key, codec=codec, clock=clock),
@@ -97,9 +96,9 @@ def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> A
 
 def _codec(settings: Settings, secret: str) -> TokenCodec:
     # RS256 and ES256 keys come from the database once it is ready (KeyRing.prepare)
-    asymmetric = settings.jwt_algorithm in signing.ASYMMETRIC
+    asymmetric = settings.jwt_algorithm in jwk.ASYMMETRIC
     return TokenCodec(
-        keys=signing.NO_KEYS if asymmetric else signing.hmac_key_set(secret),
+        keys=jwk.NO_KEYS if asymmetric else jwk.hmac_key_set(secret),
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
     )
@@ -127,7 +126,8 @@ def changes_counter_path(settings: Settings) -> Path:
     return settings.data_dir / COUNTER_FILE
 
 
-def _answers(settings: Settings) -> tuple[AnswerCache, ChangeFeed | None]:
+def answer_cache(settings: Settings) -> tuple[AnswerCache, ChangeFeed | None]:
+    """The `GET /user/me` answer cache, and on PostgreSQL the feed of other machines' changes."""
     feeds: list[ChangeFeed] = []
     cache = AnswerCache(
         SharedCounter(changes_counter_path(settings)),

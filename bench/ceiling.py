@@ -10,7 +10,7 @@ import sys
 import time
 
 from api.config import Settings
-from api.passwords import build_context
+from api.core.passwords import build_context
 
 from .procs import ROOT, SERVER_CORE, pin
 

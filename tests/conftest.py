@@ -23,7 +23,7 @@ from tortoise import Tortoise, connections
 
 from api import create_app
 from api.config import Settings
-from api.models import User
+from api.db.models import User
 
 from .live import free_port
 from .smtp import Inbox, smtp_server

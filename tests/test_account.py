@@ -2,7 +2,7 @@
 
 import httpx
 
-from api.models import RefreshToken, Session, User
+from api.db.models import RefreshToken, Session, User
 
 from .conftest import PASSWORD, bearer, logged_in, login, register
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import httpx
 
-from api.models import User
+from api.db.models import User
 
 from .conftest import admin_token, bearer, login, make_settings, register, serve
 

@@ -3,7 +3,7 @@
 import time
 from pathlib import Path
 
-from api.answer_cache import AnswerCache, SharedCounter
+from api.hotpath.answer_cache import AnswerCache, SharedCounter
 
 LATER = time.time() + 600
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from jose import jwt
 
-from api.models import User
+from api.db.models import User
 
 from .conftest import PASSWORD, bearer, deliver_now, login, make_settings, register, serve
 from .smtp import Inbox, link_in

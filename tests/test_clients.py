@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.models import OAuthClient
+from api.db.models import OAuthClient
 
 from .clients import (
     CLIENT_FIELDS,

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from api.config import Settings
-from api.csrf import CsrfTokens
+from api.core.csrf import CsrfTokens
 
 from .conftest import PASSWORD, register
 from .forms import BROWSER, ORIGIN, browser_client, browser_login, csrf_of

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from api.models import OutboxMail, User
+from api.db.models import OutboxMail, User
 
 from .conftest import Clock, bearer, deliver_now, logged_in, login, make_settings, register, serve
 from .live import free_port

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from api.models import User
+from api.db.models import User
 
 from .conftest import PASSWORD, bearer, login, register, token_for
 

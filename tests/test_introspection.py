@@ -10,8 +10,8 @@ import httpx
 import pytest
 from jose import jwt
 
-from api.signing import hmac_key_set
-from api.tokens import TokenCodec
+from api.core.jwk import hmac_key_set
+from api.core.jwt import TokenCodec
 
 from .conftest import (
     PASSWORD,

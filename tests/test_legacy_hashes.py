@@ -3,7 +3,7 @@
 import httpx
 from passlib.hash import bcrypt
 
-from api.models import User
+from api.db.models import User
 
 from .conftest import PASSWORD, login
 

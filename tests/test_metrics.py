@@ -12,7 +12,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.types import Receive, Scope, Send
 
-from api import fastpath, metrics
+from api.hotpath import me
+from api.http.request_metrics import RequestMetrics
+from api.observability import metrics
 
 from .conftest import admin_token, bearer, make_settings, serve, token_for
 from .scrapes import TOKEN, metrics_client, requests_of, sample, scrape
@@ -112,7 +114,7 @@ async def test_static_files_count_under_their_mount(client: httpx.AsyncClient) -
     assert "style.css" not in after
 
 
-@pytest.mark.parametrize("path", sorted(fastpath.PATHS))
+@pytest.mark.parametrize("path", sorted(me.PATHS))
 async def test_fast_path_answers_are_counted(client: httpx.AsyncClient, path: str) -> None:
     token = await token_for(client)
     before = await scrape(client)
@@ -134,7 +136,7 @@ async def test_an_app_failing_before_its_answer_counts_as_500() -> None:
     async def failing(_scope: Scope, _receive: Receive, _send: Send) -> None:
         raise RuntimeError("boom")
 
-    app = metrics.RequestMetrics(failing, fast_paths=frozenset())
+    app = RequestMetrics(failing, fast_paths=frozenset())
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     before = metrics.exposition().decode()
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as failing_client:

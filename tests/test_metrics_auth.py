@@ -7,7 +7,7 @@ import httpx
 import pyotp
 import pytest
 
-from api import metrics
+from api.observability import metrics
 
 from .conftest import PASSWORD, login, register
 from .forms import BROWSER

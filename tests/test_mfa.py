@@ -11,7 +11,7 @@ import httpx
 import pyotp
 import pytest
 
-from api.models import RecoveryCode, TotpSecret
+from api.db.models import RecoveryCode, TotpSecret
 
 from .conftest import PASSWORD, Clock, admin_token, bearer, logged_in, login, make_settings, me_status, serve
 from .smtp import Inbox

@@ -10,13 +10,13 @@ from tortoise import Tortoise, connections
 from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.migrations.executor import MigrationExecutor
 
-from api import db, schema
+from api.db import connection, migrator
 
 from .conftest import ON_POSTGRES, make_settings, serve
 from .legacy import SCHEMA_DIR, make_release_0_1_database, query, run_script
 from .live import free_port, run_py
 
-MIGRATIONS_DIR = Path(schema.__file__).parent / "migrations"
+MIGRATIONS_DIR = Path(migrator.__file__).parent / "migrations"
 # every migration shipped, in order: the first is 0.1.0's schema
 SHIPPED = sorted(path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.py"))
 _BROKEN_MIGRATION = """
@@ -34,7 +34,8 @@ class Migration(migrations.Migration):
 """
 # run.py with the migrations package replaced by the test's own (MIGRATIONS is read when migrating)
 _RUN_WITH_MIGRATIONS = (
-    "import sys, api.db; api.db.MIGRATIONS = sys.argv.pop(1); from api.cli import main; sys.exit(main())"
+    "import sys, api.db.connection; api.db.connection.MIGRATIONS = sys.argv.pop(1); "
+    "from api.cli.main import main; sys.exit(main())"
 )
 
 
@@ -70,7 +71,7 @@ def _statements(sql: str) -> list[str]:
 
 @pytest.mark.usefixtures("app")
 async def test_models_and_migrations_agree() -> None:
-    writers = await MigrationAutodetector(Tortoise.apps, db.apps_config()).changes()
+    writers = await MigrationAutodetector(Tortoise.apps, connection.apps_config()).changes()
     assert [writer.name for writer in writers] == [], "a model changed without a migration: makemigrations"
 
 
@@ -81,15 +82,15 @@ async def test_a_model_without_its_migration_is_detected(
     (tmp_path / "no_migrations_yet").mkdir()
     (tmp_path / "no_migrations_yet" / "__init__.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path))
-    config = {schema.APP: {**db.apps_config()[schema.APP], "migrations": "no_migrations_yet"}}
+    config = {migrator.APP: {**connection.apps_config()[migrator.APP], "migrations": "no_migrations_yet"}}
     writers = await MigrationAutodetector(Tortoise.apps, config).changes()
     assert [writer.name for writer in writers] == ["0001_initial"]
 
 
 @pytest.mark.usefixtures("app")
 async def test_the_first_migration_is_exactly_the_0_1_0_schema() -> None:
-    executor = MigrationExecutor(connections.get("default"), db.apps_config())
-    migration_sql = ";\n".join(await executor.collect_sql(schema.APP, schema.FIRST))
+    executor = MigrationExecutor(connections.get("default"), connection.apps_config())
+    migration_sql = ";\n".join(await executor.collect_sql(migrator.APP, migrator.FIRST))
     release_sql = (SCHEMA_DIR / ("postgres.sql" if ON_POSTGRES else "sqlite.sql")).read_text()
     assert _statements(migration_sql) == _statements(release_sql)
 
@@ -119,7 +120,7 @@ async def test_auto_migrate_off_refuses_to_start_while_behind_and_names_the_comm
     assert (await _snapshot(fresh_database_url))["columns"] == [], "nothing may be created"
 
     settings = make_settings(tmp_path, database_url=fresh_database_url, auto_migrate=False)
-    with pytest.raises(schema.SchemaBehind):
+    with pytest.raises(migrator.SchemaBehind):
         async with serve(settings):
             pass
     assert run_py(tmp_path, fresh_database_url, "migrate").returncode == 0

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from api import metrics
+from api.db.models import OutboxMail
+from api.mail import outbox
 from api.mail.compose import compose
-from api.models import OutboxMail
-from api.services import outbox
+from api.observability import metrics
 
 from .conftest import Clock, deliver_now, make_settings, register, serve
 from .legacy import query

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from api.config import Settings
-from api.models import OutboxMail
+from api.db.models import OutboxMail
 
 from .conftest import PASSWORD, Clock, bearer, deliver_now, logged_in, login, make_settings, serve
 from .smtp import Inbox, link_in

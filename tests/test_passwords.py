@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from passlib.context import CryptContext
 
-from api.passwords import PasswordHasher, build_context, common_passwords, policy_problem
+from api.core.passwords import PasswordHasher, build_context, common_passwords, policy_problem
 
 
 class RecordingContext:

@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.models import User
+from api.db.models import User
 
 from .conftest import PASSWORD, make_settings, register, serve
 

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from api.sealing import SIGNING_KEYS, Sealer, Unreadable
+from api.core.sealing import SIGNING_KEYS, Sealer, Unreadable
 
 from .conftest import SECRET
 

@@ -7,7 +7,7 @@ import httpx
 from jose import jwt
 from tortoise.timezone import now
 
-from api.models import RefreshToken, Session
+from api.db.models import RefreshToken, Session
 from api.services import sessions
 
 from .conftest import logged_in, login, me_status, refresh

@@ -10,8 +10,8 @@ from jose import jwt
 from pydantic import SecretStr, ValidationError
 
 from api.config import Settings
-from api.keys import resolve_secret_key
-from api.models import Session
+from api.db.models import Session
+from api.secret_key import resolve_secret_key
 
 from .conftest import PASSWORD, bearer, make_settings, register, serve, token_for
 

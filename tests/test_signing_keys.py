@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
 from jose import jwt as jose_jwt
 
-from api import signing
-from api.models import SigningKey
-from api.sealing import SIGNING_KEYS, Sealer, Unreadable
-from api.state import AppState
+from api.core import jwk
+from api.core.sealing import SIGNING_KEYS, Sealer, Unreadable
+from api.db.models import SigningKey
+from api.services.state import AppState
 
 from .conftest import (
     PASSWORD,
@@ -55,7 +55,7 @@ def state_of(app: FastAPI) -> AppState:
 async def test_hs256_tokens_name_their_key_and_the_jwks_is_empty(client: httpx.AsyncClient) -> None:
     token = await token_for(client)
     assert header(token)["alg"] == "HS256"
-    assert header(token)["kid"] == signing.hmac_key_set(SECRET).signer.kid  # type: ignore[union-attr]
+    assert header(token)["kid"] == jwk.hmac_key_set(SECRET).signer.kid  # type: ignore[union-attr]
     assert SECRET not in header(token)["kid"]
     response = await client.get("/.well-known/jwks.json")
     assert response.status_code == 200
@@ -122,7 +122,7 @@ async def test_a_token_signed_by_another_key_under_our_kid_is_refused(tmp_path: 
     async with serve(make_settings(tmp_path, jwt_algorithm=algorithm)) as (_, client):
         genuine = await token_for(client)
         claims = pyjwt.decode(genuine, options={"verify_signature": False})
-        other = signing.new_private_key(algorithm)
+        other = jwk.new_private_key(algorithm)
         forged = pyjwt.encode(
             claims,
             serialization.load_der_private_key(other, password=None),  # type: ignore[arg-type]

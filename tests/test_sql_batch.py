@@ -4,8 +4,8 @@ import pytest
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
-from api.models import LoginThrottle
-from api.services import sql_batch
+from api.db import sql_batch
+from api.db.models import LoginThrottle
 
 pytestmark = pytest.mark.usefixtures("app")
 

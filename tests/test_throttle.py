@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 from tortoise.timezone import now
 
-from api.models import LoginThrottle
+from api.db.models import LoginThrottle
 
 from .conftest import PASSWORD, login, make_settings, register, serve
 

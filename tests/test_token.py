@@ -8,7 +8,7 @@ import httpx
 import pytest
 from jose import jwt
 
-from api.models import User
+from api.db.models import User
 from api.routes import token_grants
 
 from .conftest import (

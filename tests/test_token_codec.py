@@ -9,8 +9,8 @@ import pytest
 from jose import jwt as jose_jwt
 from jwt import PyJWK
 
-from api.signing import KeySet, hmac_key_set, new_private_key, public_jwk, signer, verifier
-from api.tokens import InvalidToken, TokenCodec
+from api.core.jwk import KeySet, hmac_key_set, new_private_key, public_jwk, signer, verifier
+from api.core.jwt import InvalidToken, TokenCodec
 
 KEY = "k" * 40
 

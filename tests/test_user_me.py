@@ -14,9 +14,9 @@ from jose import jwt
 from tortoise.timezone import now
 
 from api.config import Settings
-from api.models import Session, User
-from api.signing import hmac_key_set
-from api.tokens import TokenCodec
+from api.core.jwk import hmac_key_set
+from api.core.jwt import TokenCodec
+from api.db.models import Session, User
 
 from .conftest import SECRET, bearer, login, make_settings, register, serve, token_for
 

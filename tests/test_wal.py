@@ -6,8 +6,8 @@ import threading
 from contextlib import closing
 from pathlib import Path
 
-from api import wal
-from api.db import tortoise_config
+from api.db import wal
+from api.db.connection import tortoise_config
 
 from .conftest import ON_POSTGRES, make_settings, register, serve
 

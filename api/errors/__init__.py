@@ -4,7 +4,7 @@
 code the token endpoint answers instead; `field` makes it FastAPI's 422 shape for that body field.
 """
 
-from .accounts import (
+from api.errors.accounts import (
     EmailAlreadyVerified,
     EmailRequired,
     EmailTaken,
@@ -18,7 +18,7 @@ from .accounts import (
     WeakPassword,
     WrongPassword,
 )
-from .auth import (
+from api.errors.auth import (
     EmailNotVerified,
     InactiveUser,
     InsufficientScope,
@@ -31,9 +31,15 @@ from .auth import (
     SessionNotFound,
     Throttled,
 )
-from .base import DomainError, FieldProblem
-from .clients import ClientMisconfigured, ClientNotFound, InvalidClient, PublicClient, UnauthorizedClient
-from .mfa import InvalidCode, InvalidMfaToken, InvalidOneTimeCode, MfaAlreadyOn, MfaOff, MfaRequired
+from api.errors.base import DomainError, FieldProblem
+from api.errors.clients import (
+    ClientMisconfigured,
+    ClientNotFound,
+    InvalidClient,
+    PublicClient,
+    UnauthorizedClient,
+)
+from api.errors.mfa import InvalidCode, InvalidMfaToken, InvalidOneTimeCode, MfaAlreadyOn, MfaOff, MfaRequired
 
 __all__ = [
     "InvalidCode",

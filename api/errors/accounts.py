@@ -3,7 +3,7 @@
 from http import HTTPStatus
 from typing import ClassVar
 
-from .base import DomainError, FieldProblem
+from api.errors.base import DomainError, FieldProblem
 
 
 class RegistrationClosed(DomainError):

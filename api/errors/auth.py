@@ -2,8 +2,8 @@
 
 from http import HTTPStatus
 
-from .accounts import RateLimited
-from .base import DomainError
+from api.errors.accounts import RateLimited
+from api.errors.base import DomainError
 
 
 class InvalidCredentials(DomainError):

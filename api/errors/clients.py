@@ -2,7 +2,7 @@
 
 from http import HTTPStatus
 
-from .base import DomainError, FieldProblem
+from api.errors.base import DomainError, FieldProblem
 
 
 class InvalidClient(DomainError):

@@ -2,7 +2,7 @@
 
 from http import HTTPStatus
 
-from .base import DomainError
+from api.errors.base import DomainError
 
 
 class MfaAlreadyOn(DomainError):

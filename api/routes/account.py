@@ -12,14 +12,14 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from .. import audit
-from ..deps import ClientInfo, OptionalPrincipal, State
-from ..edge.pages import logged_in, logged_out, render
-from ..errors import DomainError
-from ..schemas import ProfileUpdate
-from ..services import grants, sessions, users
-from ..services.principals import Principal
-from ..state import AppState
+from api.errors import DomainError
+from api.http.deps import ClientInfo, OptionalPrincipal, State
+from api.http.rendering import logged_in, logged_out, render
+from api.observability import audit
+from api.schemas.users import ProfileUpdate
+from api.services import grants, sessions, users
+from api.services.principals import Principal
+from api.services.state import AppState
 
 router = APIRouter(prefix="/account", include_in_schema=False)
 _LOGIN = "/login?next=/account"

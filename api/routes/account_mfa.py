@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from .. import audit
-from ..deps import ClientInfo, OptionalPrincipal, State
-from ..errors import DomainError
-from ..services import mfa
-from .account import account_page, failed, to_login
+from api.errors import DomainError
+from api.http.deps import ClientInfo, OptionalPrincipal, State
+from api.observability import audit
+from api.routes.account import account_page, failed, to_login
+from api.services import mfa
 
 router = APIRouter(prefix="/account/mfa", include_in_schema=False)
 

@@ -5,12 +5,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from fastapi.exceptions import RequestValidationError
 
-from .. import audit
-from ..deps import AdminUser, ClientInfo
-from ..models import User
-from ..schemas import AdminUserUpdate, UserOut, UserPage
-from ..services import admin, mfa
-from .responses import AUTHENTICATED
+from api.db.models import User
+from api.http.deps import AdminUser, ClientInfo
+from api.observability import audit
+from api.routes.responses import AUTHENTICATED
+from api.schemas.users import AdminUserUpdate, UserOut, UserPage
+from api.services import admin, mfa
 
 router = APIRouter(prefix="/users", tags=["admin"], responses=AUTHENTICATED)
 

@@ -2,14 +2,15 @@
 
 from fastapi import APIRouter, Request, Response, status
 
-from .. import audit, web
-from ..deps import ClientInfo, OptionalPrincipal, State
-from ..edge.pages import logged_out
-from ..errors import NotAuthenticated
-from ..models import User
-from ..schemas import UserCreate, UserOut
-from ..services import sessions, users
-from .responses import AUTHENTICATED
+from api.db.models import User
+from api.errors import NotAuthenticated
+from api.http import browser
+from api.http.deps import ClientInfo, OptionalPrincipal, State
+from api.http.rendering import logged_out
+from api.observability import audit
+from api.routes.responses import AUTHENTICATED
+from api.schemas.users import UserCreate, UserOut
+from api.services import sessions, users
 
 router = APIRouter(tags=["auth"])
 
@@ -37,8 +38,8 @@ async def logout(
     request: Request, principal: OptionalPrincipal, client: ClientInfo, state: State
 ) -> Response:
     """End the current session: its access and refresh tokens stop working, and the auth cookie is cleared."""
-    browser = web.is_browser_form(request)
-    if principal is None and not browser:
+    from_browser = browser.is_browser_form(request)
+    if principal is None and not from_browser:
         raise NotAuthenticated
     if principal is not None:
         await sessions.revoke(principal.session_id)
@@ -49,4 +50,4 @@ async def logout(
             user_id=principal.user.id,
             session_id=principal.session_id,
         )
-    return logged_out(browser=browser, settings=state.settings)
+    return logged_out(browser=from_browser, settings=state.settings)

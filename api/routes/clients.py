@@ -5,13 +5,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, status
 from tortoise.timezone import now
 
-from .. import audit, scopes
-from ..client_schemas import ClientCreate, ClientCreated, ClientOut, ClientSecret, ClientUpdate
-from ..deps import AdminUser, ClientInfo, State
-from ..models import OAuthClient
-from ..services import clients
-from ..state import AppState
-from .responses import AUTHENTICATED
+from api.core import scopes
+from api.db.models import OAuthClient
+from api.http.deps import AdminUser, ClientInfo, State
+from api.observability import audit
+from api.routes.responses import AUTHENTICATED
+from api.schemas.clients import ClientCreate, ClientCreated, ClientOut, ClientSecret, ClientUpdate
+from api.services import clients
+from api.services.state import AppState
 
 router = APIRouter(prefix="/clients", tags=["clients"], responses=AUTHENTICATED)
 

@@ -3,12 +3,15 @@
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import RedirectResponse
 
-from .. import audit, web
-from ..deps import ClientInfo, CurrentUser, State
-from ..models import User
-from ..schemas import Accepted, EmailTokenBody, ErrorDetail, ForgotPassword, PasswordReset, UserOut
-from ..services import recovery
-from .responses import Responses
+from api.db.models import User
+from api.http import browser
+from api.http.deps import ClientInfo, CurrentUser, State
+from api.observability import audit
+from api.routes.responses import Responses
+from api.schemas.common import ErrorDetail
+from api.schemas.email import Accepted, EmailTokenBody, ForgotPassword, PasswordReset
+from api.schemas.users import UserOut
+from api.services import recovery
 
 router = APIRouter(tags=["e-mail"])
 RESET_ACCEPTED = "If an account uses that address, a reset link is on its way"
@@ -42,7 +45,7 @@ async def verify_email(body: EmailTokenBody, state: State, client: ClientInfo) -
 async def resend_verification(request: Request, user: CurrentUser, state: State) -> Response | Accepted:
     """Mail a new verification link to your address (3 an hour)."""
     await recovery.resend_verification(user, state=state)
-    if web.is_browser_form(request):
+    if browser.is_browser_form(request):
         return RedirectResponse("/private?verification=sent", status_code=status.HTTP_303_SEE_OTHER)
     return Accepted(detail=VERIFICATION_SENT)
 

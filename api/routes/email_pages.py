@@ -9,19 +9,20 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from .. import audit, web
-from ..deps import ClientInfo, State
-from ..edge.pages import render
-from ..errors import DomainError
-from ..schemas import ForgotPassword
-from ..services import recovery
-from .email import RESET_ACCEPTED
+from api.errors import DomainError
+from api.http import browser
+from api.http.deps import ClientInfo, State
+from api.http.rendering import render
+from api.observability import audit
+from api.routes.email import RESET_ACCEPTED
+from api.schemas.email import ForgotPassword
+from api.services import recovery
 
 router = APIRouter(include_in_schema=False)
 
 
 def _elsewhere(request: Request, template: str, **context: Any) -> HTMLResponse | None:
-    if web.same_origin(request):
+    if browser.same_origin(request):
         return None
     return render(
         request, template, status_code=status.HTTP_403_FORBIDDEN, error="Use this site's own page.", **context

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from .. import audit
-from ..deps import ClientInfo, State
-from ..edge.credentials import client_credentials
-from ..edge.oauth import NO_STORE, Refusal
-from ..errors import DomainError
-from ..schemas import OAuthError
-from ..services import clients, introspection
+from api.errors import DomainError
+from api.http.credentials import client_credentials
+from api.http.deps import ClientInfo, State
+from api.http.oauth_errors import NO_STORE, Refusal
+from api.observability import audit
+from api.schemas.tokens import OAuthError
+from api.services import clients, introspection
 
 
 class IntrospectionRequest(BaseModel):

@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 from pydantic import SecretStr
 
-from .. import metrics
-from ..edge.credentials import bearer_token
-from ..errors import InvalidAccessToken, NotAuthenticated
+from api.errors import InvalidAccessToken, NotAuthenticated
+from api.http.credentials import bearer_token
+from api.observability import metrics
 
 
 def _require_bearer(authorization: str | None, expected: bytes) -> None:

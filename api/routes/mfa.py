@@ -4,11 +4,11 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from .. import audit
-from ..deps import ClientInfo, CurrentPrincipal, CurrentUser, State
-from ..mfa_schemas import PasswordConfirmation, RecoveryCodes, TotpCode, TotpEnrolment
-from ..services import mfa
-from .responses import AUTHENTICATED
+from api.http.deps import ClientInfo, CurrentPrincipal, CurrentUser, State
+from api.observability import audit
+from api.routes.responses import AUTHENTICATED
+from api.schemas.mfa import PasswordConfirmation, RecoveryCodes, TotpCode, TotpEnrolment
+from api.services import mfa
 
 router = APIRouter(prefix="/user/me/mfa", tags=["two-factor"], responses=AUTHENTICATED)
 

@@ -4,10 +4,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from .. import scopes
-from ..db import database_is_reachable
-from ..deps import State
-from ..schemas import Health, Jwks
+from api.core import scopes
+from api.db.connection import database_is_reachable
+from api.http.deps import State
+from api.schemas.common import Health
+from api.schemas.tokens import Jwks
 
 router = APIRouter(tags=["operations"])
 

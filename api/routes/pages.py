@@ -6,13 +6,13 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from .. import web
-from ..deps import ClientInfo, OptionalPrincipal, State
-from ..edge.pages import logged_in, render
-from ..errors import DomainError
-from ..schemas import UserCreate
-from ..services import grants, users
-from ..state import AppState
+from api.errors import DomainError
+from api.http import browser
+from api.http.deps import ClientInfo, OptionalPrincipal, State
+from api.http.rendering import logged_in, render
+from api.schemas.users import UserCreate
+from api.services import grants, users
+from api.services.state import AppState
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +34,7 @@ async def login_page(
         principal=principal,
         token_path=state.settings.token_path,
         username="",
-        next=web.safe_next(next),
+        next=browser.safe_next(next),
         error=None,
     )
 
@@ -88,7 +88,7 @@ async def register_from_page(
         kept = form.model_copy(update={"password": ""})
         return _registration_page(request, state, form=kept, errors=errors, status_code=status_code)
 
-    if not web.same_origin(request):
+    if not browser.same_origin(request):
         return again(["Register from this site's own page."], status.HTTP_403_FORBIDDEN)
     try:
         data = UserCreate(

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import status
 
-from ..schemas import ErrorDetail
+from api.schemas.common import ErrorDetail
 
 Responses = dict[int | str, dict[str, Any]]
 

@@ -6,20 +6,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response, status
 from pydantic import BaseModel
 
-from .. import audit, scopes, web
-from ..deps import ClientInfo, State
-from ..edge import grant_outcomes
-from ..edge.oauth import NO_STORE, Refusal, oauth_error
-from ..edge.pages import logged_in, login_refused, second_step
-from ..errors import (
-    DomainError,
-    InvalidOneTimeCode,
-    MfaRequired,
-)
-from ..schemas import OAuthError, TokenResponse
-from ..services import clients, sessions
-from ..tokens import InvalidToken
-from . import token_grants
+from api.core import scopes
+from api.core.jwt import InvalidToken
+from api.errors import DomainError, InvalidOneTimeCode, MfaRequired
+from api.http import browser, grant_outcomes
+from api.http.deps import ClientInfo, State
+from api.http.oauth_errors import NO_STORE, Refusal, oauth_error
+from api.http.rendering import logged_in, login_refused, second_step
+from api.observability import audit
+from api.routes import token_grants
+from api.schemas.tokens import OAuthError, TokenResponse
+from api.services import clients, sessions
 
 _EVENTS: dict[str, audit.Event] = {"refresh_token": "refresh", "client_credentials": "client_token"}
 
@@ -36,16 +33,16 @@ async def issue_token(
     A browser's form post (the login page) gets the auth cookie and a redirect instead of JSON.
     """
     event: audit.Event = _EVENTS.get(form.grant_type or "password", "login")
-    browser = web.is_browser_form(request)
+    from_browser = browser.is_browser_form(request)
     try:
-        if browser and not web.same_origin(request):
+        if from_browser and not browser.same_origin(request):
             raise Refusal(
                 "invalid_request", "Log in from this site's own login page", status.HTTP_403_FORBIDDEN
             )
         issued = await token_grants.grant(form, request, client, state)
     except DomainError as exc:
         refusal = grant_outcomes.refusal(exc, event=event, client=client)
-        if browser and isinstance(exc, MfaRequired | InvalidOneTimeCode):
+        if from_browser and isinstance(exc, MfaRequired | InvalidOneTimeCode):
             mfa_token = exc.mfa_token if isinstance(exc, MfaRequired) else form.mfa_token or ""
             error = None if isinstance(exc, MfaRequired) else exc.message
             return second_step(request, mfa_token=mfa_token, target=form.next, error=error)
@@ -62,7 +59,7 @@ async def issue_token(
             session_id=issued.session_id,
             **({"client_id": issued.client_id} if issued.client_id else {}),
         )
-        if browser and issued.user_id is not None:
+        if from_browser and issued.user_id is not None:
             return logged_in(issued, target=form.next, settings=state.settings)
         response.headers.update(NO_STORE)
         return TokenResponse(
@@ -71,7 +68,7 @@ async def issue_token(
             refresh_token=issued.refresh_token,
             scope=scopes.render(issued.scopes),
         )
-    if browser:
+    if from_browser:
         return login_refused(request, refusal=refusal, username=form.username, target=form.next)
     return refusal.as_json()
 

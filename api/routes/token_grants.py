@@ -4,11 +4,11 @@ refresh_token or client_credentials."""
 from fastapi import Request
 from pydantic import BaseModel, Field
 
-from ..edge.credentials import client_credentials
-from ..edge.oauth import Refusal
-from ..services import clients, grants
-from ..services.sessions import Client
-from ..state import AppState
+from api.http.credentials import client_credentials
+from api.http.oauth_errors import Refusal
+from api.services import clients, grants
+from api.services.sessions import Client
+from api.services.state import AppState
 
 MFA_OTP = "mfa_otp"
 _GRANT_TYPES = frozenset({*clients.GRANT_TYPES, MFA_OTP})

@@ -4,13 +4,13 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from .. import audit
-from ..deps import ClientInfo, CurrentUser, State
-from ..errors import WrongPassword
-from ..models import Session, User
-from ..schemas import AccountDeletion, PasswordChange, ProfileUpdate, SessionOut, UserOut
-from ..services import principals, sessions, users
-from .responses import AUTHENTICATED
+from api.db.models import Session, User
+from api.errors import WrongPassword
+from api.http.deps import ClientInfo, CurrentUser, State
+from api.observability import audit
+from api.routes.responses import AUTHENTICATED
+from api.schemas.users import AccountDeletion, PasswordChange, ProfileUpdate, SessionOut, UserOut
+from api.services import principals, sessions, users
 
 router = APIRouter(tags=["me"], responses=AUTHENTICATED)
 

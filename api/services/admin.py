@@ -4,10 +4,10 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from ..changes import changed
-from ..errors import LastAdmin, UserNotFound
-from ..models import User
-from . import sessions, users
+from api.db.changes import changed
+from api.db.models import User
+from api.errors import LastAdmin, UserNotFound
+from api.services import sessions, users
 
 
 async def page(*, limit: int, offset: int) -> tuple[list[User], int]:

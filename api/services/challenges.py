@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import F
 
-from ..errors import InvalidMfaToken
-from ..models import MfaChallenge, User
-from ..tokens import new_refresh_token, refresh_token_digest
+from api.core.opaque import new_opaque_token, opaque_digest
+from api.db.models import MfaChallenge, User
+from api.errors import InvalidMfaToken
 
 LIFETIME = timedelta(minutes=5)
 MAX_WRONG_CODES = 5
@@ -17,21 +17,21 @@ MAX_WRONG_CODES = 5
 
 async def open_challenge(user: User, *, scope: str | None, moment: datetime) -> str:
     """A new mfa_token for a user whose password was right (random, kept only as its SHA-256)."""
-    token = new_refresh_token()
+    token = new_opaque_token()
     await MfaChallenge.create(
-        token_hash=refresh_token_digest(token),
+        token_hash=token.digest,
         user=user,
         scope=scope,
         created_at=moment,
         expires_at=moment + LIFETIME,
     )
-    return token
+    return token.value
 
 
 async def find(mfa_token: str, *, moment: datetime) -> MfaChallenge:
     """The live challenge of an mfa_token, with its user; InvalidMfaToken when used, expired or spent."""
     challenge = await MfaChallenge.get_or_none(
-        token_hash=refresh_token_digest(mfa_token),
+        token_hash=opaque_digest(mfa_token),
         used_at=None,
         expires_at__gt=moment,
         failures__lt=MAX_WRONG_CODES,

@@ -10,9 +10,10 @@ from typing import Any
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
-from .. import scopes
-from ..client_schemas import ClientCreate
-from ..errors import (
+from api.core import scopes
+from api.core.opaque import new_opaque_token, opaque_digest
+from api.db.models import ClientGrant, OAuthClient
+from api.errors import (
     ClientMisconfigured,
     ClientNotFound,
     InvalidClient,
@@ -20,13 +21,12 @@ from ..errors import (
     SessionEnded,
     UnauthorizedClient,
 )
-from ..models import ClientGrant, OAuthClient
-from ..tokens import client_secret_digest, new_client_secret
+from api.schemas.clients import ClientCreate
 
 CLIENT_CREDENTIALS = "client_credentials"
 GRANT_TYPES = ("client_credentials", "password", "refresh_token")
 # compared against when the client is unknown, so that both refusals cost the same
-_NO_SUCH_SECRET = client_secret_digest("")
+_NO_SUCH_SECRET = opaque_digest("")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +60,18 @@ async def register(
         confidential=registration.confidential,
         defined=defined,
     )
-    secret = new_client_secret() if registration.confidential else None
+    secret = new_opaque_token() if registration.confidential else None
     client = await OAuthClient.create(
         client_id=secrets.token_urlsafe(16),
         name=registration.name,
-        secret_hash=client_secret_digest(secret) if secret is not None else None,
+        secret_hash=secret.digest if secret is not None else None,
         grant_types=" ".join(dict.fromkeys(registration.grant_types)),
         scopes=scopes.render(frozenset(registration.scopes)),
         redirect_uris=list(registration.redirect_uris),
         confidential=registration.confidential,
         created_at=moment,
     )
-    return client, secret
+    return client, (secret.value if secret is not None else None)
 
 
 async def get(client_id: str) -> OAuthClient:
@@ -118,10 +118,10 @@ async def new_secret(client_id: str) -> str:
     client = await get(client_id)
     if not client.confidential:
         raise PublicClient
-    secret = new_client_secret()
-    client.secret_hash = client_secret_digest(secret)
+    secret = new_opaque_token()
+    client.secret_hash = secret.digest
     await client.save(update_fields=["secret_hash"])
-    return secret
+    return secret.value
 
 
 async def authenticate(credentials: ClientCredentials | None) -> OAuthClient:
@@ -130,7 +130,7 @@ async def authenticate(credentials: ClientCredentials | None) -> OAuthClient:
         raise InvalidClient
     client = await OAuthClient.get_or_none(client_id=credentials.client_id)
     stored = client.secret_hash if client is not None and client.secret_hash is not None else _NO_SUCH_SECRET
-    matches = hmac.compare_digest(stored, client_secret_digest(credentials.secret))
+    matches = hmac.compare_digest(stored, opaque_digest(credentials.secret))
     if client is None or client.secret_hash is None or not matches:
         raise InvalidClient
     return client

@@ -5,8 +5,10 @@ from datetime import timedelta
 
 from tortoise.timezone import now
 
-from .. import scopes
-from ..errors import (
+from api.core import scopes
+from api.db import login_sql
+from api.db.models import OAuthClient, Session, User
+from api.errors import (
     EmailNotVerified,
     InactiveUser,
     InvalidCredentials,
@@ -14,10 +16,9 @@ from ..errors import (
     InvalidScope,
     MfaRequired,
 )
-from ..models import OAuthClient, Session, User
-from ..state import AppState
-from . import challenges, clients, login_sql, mfa, sessions, throttle, users
-from .sessions import Client
+from api.services import challenges, clients, mfa, sessions, throttle, users
+from api.services.sessions import Client
+from api.services.state import AppState
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,11 @@ async def password_grant(
     With two-factor on, the password alone gets MfaRequired and an mfa_token; `otp` saves the round trip.
     """
     address = client.ip or "unknown"
-    found = await login_sql.look_up(ip=address, username=username)
+    found = await login_sql.look_up(
+        pair=throttle.pair_key(ip=address, username=username),
+        address=throttle.address_key(address),
+        username=username,
+    )
     counted = throttle.admit(found.counters, pair=found.pair, moment=now())
     try:
         user = await users.authenticate(found.user, password=password, hasher=state.hasher)

@@ -7,11 +7,12 @@ no more about a token it should not hold.
 from datetime import timedelta
 from typing import Any
 
-from .. import scopes
-from ..errors import DomainError
-from ..state import AppState
-from ..tokens import InvalidToken
-from . import access, clients, sessions, users
+from api.core import scopes
+from api.core.jwt import InvalidToken
+from api.db import access_sql
+from api.errors import DomainError
+from api.services import clients, sessions, users
+from api.services.state import AppState
 
 INACTIVE: dict[str, Any] = {"active": False}
 
@@ -36,7 +37,7 @@ async def introspect(token: str, *, state: AppState) -> dict[str, Any]:
             held = claims.scopes & frozenset(client.scopes.split())
             return {**answer, "scope": scopes.render(held), "client_id": client.client_id}
         assert claims.user_id is not None
-        user = await access.active_user(session_id=claims.session_id, user_id=claims.user_id)
+        user = await access_sql.active_user(session_id=claims.session_id, user_id=claims.user_id)
     except DomainError:
         return INACTIVE
     held = claims.scopes & users.allowed_scopes(user, state.settings)

@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from .. import signing
-from ..sealing import SIGNING_KEYS, Sealer
-from ..tokens import AccessClaims, TokenCodec, UnknownKey
-from . import signing_keys
+from api.core import jwk
+from api.core.jwt import AccessClaims, TokenCodec, UnknownKey
+from api.core.sealing import SIGNING_KEYS, Sealer
+from api.services import signing_keys
 
 logger = logging.getLogger("api.keys")
 # an unknown `kid` re-reads the keys at most this often, so forged tokens cannot make every request query
@@ -32,7 +32,7 @@ class KeyRing:
     ) -> None:
         self.codec = codec
         self.algorithm = algorithm
-        self.asymmetric = algorithm in signing.ASYMMETRIC
+        self.asymmetric = algorithm in jwk.ASYMMETRIC
         self._sealer = Sealer(secret, purpose=SIGNING_KEYS)
         self._token_lifetime = token_lifetime
         self._clock = clock

@@ -5,30 +5,30 @@ from typing import Literal
 
 from tortoise.transactions import in_transaction
 
-from ..errors import InvalidEmailToken
-from ..models import EmailToken, User
-from ..tokens import new_refresh_token, refresh_token_digest
+from api.core.opaque import new_opaque_token, opaque_digest
+from api.db.models import EmailToken, User
+from api.errors import InvalidEmailToken
 
 Purpose = Literal["verify_email", "reset_password"]
 
 
 async def issue(user: User, *, purpose: Purpose, email: str, moment: datetime, lifetime: timedelta) -> str:
     """A new link token for this user and address; the token itself is never stored."""
-    token = new_refresh_token()
+    token = new_opaque_token()
     await EmailToken.create(
-        token_hash=refresh_token_digest(token),
+        token_hash=token.digest,
         user=user,
         purpose=purpose,
         email=email,
         created_at=moment,
         expires_at=moment + lifetime,
     )
-    return token
+    return token.value
 
 
 async def check(token: str, *, purpose: Purpose, moment: datetime) -> EmailToken:
     """A token's row and user if it works now; InvalidEmailToken when unknown, used, expired or void."""
-    stored = await EmailToken.get_or_none(token_hash=refresh_token_digest(token)).select_related("user")
+    stored = await EmailToken.get_or_none(token_hash=opaque_digest(token)).select_related("user")
     if stored is None or stored.purpose != purpose or stored.used_at is not None:
         raise InvalidEmailToken
     user: User = stored.user

@@ -9,11 +9,12 @@ from urllib.parse import urlencode
 
 from tortoise.transactions import in_transaction
 
-from ..config import Settings
-from ..mail.compose import MailKind, compose
-from ..models import OutboxMail, User
-from ..state import AppState
-from . import links, outbox
+from api.config import Settings
+from api.db.models import OutboxMail, User
+from api.mail import outbox
+from api.mail.compose import MailKind, compose
+from api.services import links
+from api.services.state import AppState
 
 
 def link(settings: Settings, path: str, token: str) -> str:

@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from .. import totp
-from ..errors import InvalidCode, InvalidOneTimeCode, MfaAlreadyOn, MfaOff
-from ..models import RecoveryCode, TotpSecret, User
-from ..state import AppState
-from . import sessions, users
+from api.core import totp
+from api.db.models import RecoveryCode, TotpSecret, User
+from api.errors import InvalidCode, InvalidOneTimeCode, MfaAlreadyOn, MfaOff
+from api.services import sessions, users
+from api.services.state import AppState
 
 
 @dataclass(frozen=True, slots=True)

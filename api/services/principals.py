@@ -6,13 +6,14 @@ The route dependencies and the `GET /user/me` fast path both call `resolve`, so 
 import uuid
 from dataclasses import dataclass
 
-from .. import scopes
-from ..errors import InsufficientScope, InvalidAccessToken, NotAuthenticated
-from ..models import User
-from ..schemas import UserOut
-from ..state import AppState
-from ..tokens import InvalidToken
-from . import access, clients, users
+from api.core import scopes
+from api.core.jwt import InvalidToken
+from api.db import access_sql
+from api.db.models import User
+from api.errors import InsufficientScope, InvalidAccessToken, NotAuthenticated
+from api.schemas.users import UserOut
+from api.services import clients, users
+from api.services.state import AppState
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ async def resolve(token: str | None, state: AppState, *, required: tuple[str, ..
         await clients.active_grant(grant_id=claims.session_id, client_id=claims.client_id)
         raise InsufficientScope(required or (scopes.PROFILE,))
     assert claims.user_id is not None
-    user = await access.active_user(session_id=claims.session_id, user_id=claims.user_id)
+    user = await access_sql.active_user(session_id=claims.session_id, user_id=claims.user_id)
     # an administrator demoted since the token was issued loses `admin` at once
     principal = Principal(
         user=user,

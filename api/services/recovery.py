@@ -4,11 +4,12 @@ from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
-from ..changes import changed
-from ..errors import EmailAlreadyVerified, NoEmailAddress
-from ..models import User
-from ..state import AppState
-from . import links, mails, outbox, throttle, users
+from api.db.changes import changed
+from api.db.models import User
+from api.errors import EmailAlreadyVerified, NoEmailAddress
+from api.mail import outbox
+from api.services import links, mails, throttle, users
+from api.services.state import AppState
 
 _HOUR = timedelta(hours=1)
 RESENDS_PER_HOUR = 3

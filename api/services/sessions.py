@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 from tortoise.timezone import now
 
-from ..changes import changed
-from ..errors import InvalidRefreshToken, SessionNotFound
-from ..models import USER_AGENT_MAX_LENGTH, ClientGrant, RefreshToken, Session, User
-from ..tokens import refresh_token_digest
-from . import challenges, session_sql, throttle
+from api.core.opaque import opaque_digest
+from api.db import session_sql
+from api.db.changes import changed
+from api.db.models import USER_AGENT_MAX_LENGTH, ClientGrant, RefreshToken, Session, User
+from api.errors import InvalidRefreshToken, SessionNotFound
+from api.services import challenges, throttle
 
 _CLEANUP_INTERVAL_SECONDS = 600.0
 _next_cleanup = 0.0
@@ -60,7 +61,7 @@ async def revoke_others(user_id: int, *, keep: str) -> None:
 
 async def revoke_refresh_token(refresh_token: str) -> str | None:
     """End the session a refresh token belongs to; its id, or None when the token is not ours."""
-    stored = await RefreshToken.get_or_none(token_hash=refresh_token_digest(refresh_token))
+    stored = await RefreshToken.get_or_none(token_hash=opaque_digest(refresh_token))
     if stored is None:
         return None
     session_id = str(stored.session_id)  # type: ignore[attr-defined]
@@ -71,7 +72,7 @@ async def revoke_refresh_token(refresh_token: str) -> str | None:
 async def live_refresh_token(refresh_token: str) -> tuple[Session, datetime] | None:
     """The session of a refresh token that would work now, with the token's expiry; None otherwise."""
     stored = await RefreshToken.get_or_none(
-        token_hash=refresh_token_digest(refresh_token), used_at=None
+        token_hash=opaque_digest(refresh_token), used_at=None
     ).select_related("session__user")
     moment = now()
     if stored is None or stored.expires_at <= moment:

@@ -6,17 +6,18 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from .. import schema, signing
-from ..models import SigningKey
-from ..sealing import Sealer, Unreadable
-from ..signing import KeySet, Verifier
+from api.core import jwk
+from api.core.jwk import KeySet, Verifier
+from api.core.sealing import Sealer, Unreadable
+from api.db import migrator
+from api.db.models import SigningKey
 
 # a worker may sign with a retired key until its next reload: the key verifies that much longer
 RELOAD_SECONDS = 1.0
 _RETIREMENT_MARGIN = timedelta(seconds=60)
 
 
-class SigningKeysUnreadable(schema.SchemaError):
+class SigningKeysUnreadable(migrator.SchemaError):
     """The current signing key was sealed under another SECRET_KEY."""
 
     def __init__(self, kid: str) -> None:
@@ -32,21 +33,21 @@ async def ensure_current(
     """Make a key for `algorithm` unless one is current (first start, or JWT_ALGORITHM just changed)."""
     if await _current(algorithm) is not None:
         return
-    async with schema.exclusive():
+    async with migrator.exclusive():
         if await _current(algorithm) is None:
             await _add(algorithm=algorithm, sealer=sealer, moment=moment, token_lifetime=token_lifetime)
 
 
 async def rotate(*, algorithm: str, sealer: Sealer, moment: datetime, token_lifetime: timedelta) -> str:
     """Make a new key current at once and retire the others; the new key's id."""
-    async with schema.exclusive():
+    async with migrator.exclusive():
         return await _add(algorithm=algorithm, sealer=sealer, moment=moment, token_lifetime=token_lifetime)
 
 
 async def _add(*, algorithm: str, sealer: Sealer, moment: datetime, token_lifetime: timedelta) -> str:
     # RSA key generation takes a while: not on the event loop
-    private_der = await asyncio.to_thread(signing.new_private_key, algorithm)
-    public = signing.public_jwk(private_der, algorithm)
+    private_der = await asyncio.to_thread(jwk.new_private_key, algorithm)
+    public = jwk.public_jwk(private_der, algorithm)
     kid = str(public["kid"])
     async with in_transaction():
         await SigningKey.filter(retired_at=None).update(
@@ -78,10 +79,10 @@ async def load(*, algorithm: str, sealer: Sealer, moment: datetime, previous: Ke
         default=None,
     )
     if current is None:
-        raise schema.SchemaError(f"no {algorithm} signing key in the database; restart to make one")
+        raise migrator.SchemaError(f"no {algorithm} signing key in the database; restart to make one")
     known = previous.verifiers if previous is not None else {}
     # keys are immutable: one already built is reused, so a reload costs only the query
-    verifiers = {row.kid: known.get(row.kid) or signing.verifier(row.public_jwk) for row in rows}
+    verifiers = {row.kid: known.get(row.kid) or jwk.verifier(row.public_jwk) for row in rows}
     if previous is not None and previous.signer is not None and previous.signer.kid == current.kid:
         signer = previous.signer
     else:
@@ -97,4 +98,4 @@ def _signer(row: SigningKey, sealer: Sealer) -> Verifier:
         private_der = sealer.open(row.sealed_private_key, context=row.kid)
     except Unreadable:
         raise SigningKeysUnreadable(row.kid) from None
-    return signing.signer(private_der, kid=row.kid, algorithm=row.algorithm)
+    return jwk.signer(private_der, kid=row.kid, algorithm=row.algorithm)

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
-from .. import usernames
-from ..errors import RateLimited, Throttled
-from ..models import LoginThrottle
+from api.core import usernames
+from api.db.models import LoginThrottle
+from api.errors import RateLimited, Throttled
 
 # the first block after too many failures for one address and username; each further failure doubles it
 _FIRST_DELAY_SECONDS = 60

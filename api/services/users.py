@@ -6,10 +6,12 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from .. import metrics, scopes, usernames
-from ..changes import changed
-from ..config import Settings
-from ..errors import (
+from api.config import Settings
+from api.core import scopes, usernames
+from api.core.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, policy_problem
+from api.db.changes import changed
+from api.db.models import User
+from api.errors import (
     EmailRequired,
     EmailTaken,
     InactiveUser,
@@ -19,11 +21,10 @@ from ..errors import (
     WeakPassword,
     WrongPassword,
 )
-from ..models import User
-from ..passwords import MAX_PASSWORD_LENGTH, PasswordHasher, policy_problem
-from ..schemas import UserCreate
-from ..state import AppState
-from . import links, mails, sessions
+from api.observability import metrics
+from api.schemas.users import UserCreate
+from api.services import links, mails, sessions
+from api.services.state import AppState
 
 
 async def self_register(data: UserCreate, *, state: AppState) -> User:

@@ -1,0 +1,182 @@
+"""JWT access tokens: what they claim, how they are signed and checked."""
+
+import functools
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from jose import JWTError, jwt
+from jose.utils import base64url_encode
+
+from api.core.jwk import KeySet, Verifier
+
+ACCESS_TOKEN_TYPE = "access"
+# RFC 9068's media type for JWT access tokens, in the header
+_ACCESS_TOKEN_HEADER_TYPE = "at+jwt"
+_REQUIRED_CLAIMS = ("sub", "sid", "exp", "iat", "jti", "scope", "type")
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or not an access token."""
+
+
+class UnknownKey(InvalidToken):
+    """The token names a key this key set does not hold (perhaps one made since it was loaded)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What a verified access token says: a user's token, or (with `client_id`) a client's own."""
+
+    user_id: int | None
+    client_id: str | None
+    session_id: str
+    scopes: frozenset[str]
+    issued_at: int
+    expires_at: int
+
+    @property
+    def subject(self) -> str:
+        """The `sub` claim: the user's id, or the client's."""
+        return str(self.user_id) if self.client_id is None else self.client_id
+
+
+class TokenCodec:
+    """Signs access tokens with the key set's signing key; verifies them with the key each names."""
+
+    def __init__(
+        self,
+        *,
+        keys: KeySet,
+        issuer: str | None,
+        audience: str | None,
+        cache_size: int = 4096,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.keys = keys
+        # "now" for issuing and for the expiry of cached tokens (jose checks fresh ones against the real time)
+        self._clock = clock
+        self._issuer = issuer
+        self._audience = audience
+        # tokens whose signature and claims were checked already; they still expire on time
+        self._verified: dict[str, AccessClaims] = {}
+        self._cache_size = cache_size
+
+    def use(self, keys: KeySet) -> None:
+        """Sign and verify with this key set from now on (after a rotation)."""
+        self.keys = keys
+
+    def issue_access_token(
+        self,
+        *,
+        user_id: int | None = None,
+        client_id: str | None = None,
+        session_id: str,
+        scopes: Iterable[str],
+        lifetime_seconds: int,
+    ) -> str:
+        """A signed access token for this user (or client), session and scopes."""
+        if (user_id is None) == (client_id is None):
+            raise ValueError("a token is for a user or for a client")
+        now = int(self._clock())
+        claims: dict[str, object] = {
+            "sub": str(user_id) if client_id is None else client_id,
+            "sid": session_id,
+            "iat": now,
+            "exp": now + lifetime_seconds,
+            "jti": secrets.token_urlsafe(16),
+            "scope": " ".join(sorted(scopes)),
+            "type": ACCESS_TOKEN_TYPE,
+        }
+        if self._issuer is not None:
+            claims["iss"] = self._issuer
+        if self._audience is not None:
+            claims["aud"] = self._audience
+        if client_id is not None:
+            claims["client_id"] = client_id  # RFC 9068: and `sub` is the client's too
+        signer = self.keys.signer
+        if signer is None:
+            raise RuntimeError("no signing key is loaded yet")
+        return _signed(claims, signer)
+
+    def decode_access_token(self, token: str) -> AccessClaims:
+        """The claims of a valid access token; raises InvalidToken for anything else."""
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            if len(self._verified) >= self._cache_size:
+                del self._verified[next(iter(self._verified))]  # the oldest entry
+            self._verified[token] = claims
+        elif claims.expires_at <= self._clock():
+            del self._verified[token]
+            raise InvalidToken("expired")
+        return claims
+
+    def _verifier(self, token: str) -> Verifier:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except (JWTError, ValueError, TypeError, AttributeError) as exc:
+            raise InvalidToken(str(exc)) from None
+        if kid is None and self.keys.unnamed is not None:
+            return self.keys.unnamed
+        if not isinstance(kid, str):
+            raise InvalidToken("no key named")
+        verifier = self.keys.verifiers.get(kid)
+        if verifier is None:
+            raise UnknownKey(kid[:64])
+        return verifier
+
+    def _verify(self, token: str) -> AccessClaims:
+        verifier = self._verifier(token)
+        # jose also refuses a token that names an audience when none is configured here
+        options = {"require_iss": self._issuer is not None, "require_aud": self._audience is not None}
+        try:
+            claims = jwt.decode(
+                token,
+                verifier.key,
+                # the key's own algorithm, never the one the header claims
+                algorithms=[verifier.algorithm],
+                issuer=self._issuer,
+                audience=self._audience,
+                options=options,
+            )
+        except (JWTError, ValueError, TypeError, AttributeError) as exc:
+            raise InvalidToken(str(exc)) from None
+        if any(name not in claims for name in _REQUIRED_CLAIMS) or claims["type"] != ACCESS_TOKEN_TYPE:
+            raise InvalidToken("not an access token")
+        client_id = claims.get("client_id")
+        try:
+            if client_id is not None and (not isinstance(client_id, str) or claims["sub"] != client_id):
+                raise ValueError("a client's token is about the client")
+            return AccessClaims(
+                user_id=int(claims["sub"]) if client_id is None else None,
+                client_id=client_id,
+                session_id=str(claims["sid"]),
+                scopes=frozenset(str(claims["scope"]).split()),
+                issued_at=int(claims["iat"]),
+                expires_at=int(claims["exp"]),
+            )
+        except (TypeError, ValueError):
+            raise InvalidToken("malformed claims") from None
+
+
+def _signed(claims: dict[str, object], signer: Verifier) -> str:
+    """The compact JWS of the claims (RFC 7515), byte for byte what `jose.jwt.encode` makes of them.
+
+    Every login and refresh signs a token, and jose re-encodes the same header and re-checks the claims each
+    time; the signature itself is still jose's (the key's own `sign`).
+    """
+    header = _header_segment(signer.algorithm, signer.kid)
+    payload: bytes = base64url_encode(json.dumps(claims, separators=(",", ":")).encode())
+    signing_input = header + b"." + payload
+    signature: bytes = base64url_encode(signer.key.sign(signing_input))
+    return (signing_input + b"." + signature).decode()
+
+
+@functools.lru_cache(maxsize=64)
+def _header_segment(algorithm: str, kid: str) -> bytes:
+    header = {"alg": algorithm, "kid": kid, "typ": _ACCESS_TOKEN_HEADER_TYPE}
+    segment: bytes = base64url_encode(json.dumps(header, separators=(",", ":"), sort_keys=True).encode())
+    return segment

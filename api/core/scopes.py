@@ -1,0 +1,43 @@
+"""OAuth2 scopes: which exist, who may have them, and what a token request is granted."""
+
+from api.errors import InvalidScope
+
+PROFILE = "profile"
+ADMIN = "admin"
+DESCRIPTIONS = {
+    PROFILE: "Read and change your own account",
+    ADMIN: "Manage every account (administrators only)",
+}
+
+
+def allowed(*, is_admin: bool) -> frozenset[str]:
+    """The scopes a user may hold."""
+    return frozenset({PROFILE, ADMIN}) if is_admin else frozenset({PROFILE})
+
+
+def defined(api_scopes: str) -> dict[str, str]:
+    """Every scope with its description: the built-in ones and API_SCOPES (which clients may hold)."""
+    return {
+        **DESCRIPTIONS,
+        **dict.fromkeys(api_scopes.split(), "A scope of the team's other APIs (API_SCOPES)"),
+    }
+
+
+def grant(requested: str | None, *, is_admin: bool) -> frozenset[str]:
+    """The scopes to grant for a space-separated request; all the user may have when none is asked for."""
+    return within(requested, allowed(is_admin=is_admin))
+
+
+def within(requested: str | None, permitted: frozenset[str]) -> frozenset[str]:
+    """The scopes asked for, all of `permitted` when none are; InvalidScope for any beyond it."""
+    wanted = frozenset((requested or "").split())
+    if not wanted:
+        return permitted
+    if not wanted <= permitted:
+        raise InvalidScope(render(wanted - permitted))
+    return wanted
+
+
+def render(granted: frozenset[str]) -> str:
+    """Scopes as OAuth2 writes them: space-separated (sorted, so the text is stable)."""
+    return " ".join(sorted(granted))

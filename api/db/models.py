@@ -1,0 +1,235 @@
+"""Tortoise models: what the database holds.
+
+Every change here needs a migration (`tortoise makemigrations`, see the README). Docstrings become table
+comments in the migrations, and Tortoise's SQLite migrations split statements at each semicolon: none in them.
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from api.core import usernames
+
+USER_AGENT_MAX_LENGTH = 400
+
+
+class User(Model):
+    """An account. `username_key` (NFKC, case-folded) is what makes usernames unique."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=usernames.MAX_LENGTH)
+    username_key = fields.CharField(max_length=usernames.MAX_LENGTH, unique=True)
+    email = fields.CharField(max_length=320, null=True, unique=True)
+    full_name = fields.CharField(max_length=200, null=True)
+    password_hash = fields.CharField(max_length=255)
+    disabled = fields.BooleanField(default=False)
+    is_admin = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    # db_default: the column joins tables that already hold users (every earlier account is unverified)
+    email_verified = fields.BooleanField(default=False, db_default=False)
+    # whether a confirmed TOTP secret guards the password: read with the user on every request
+    mfa_enabled = fields.BooleanField(default=False, db_default=False)
+
+    class Meta:
+        table = "users"
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class Session(Model):
+    """One login and the refresh tokens rotated from it (the token family): revoking it ends them all."""
+
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    scope = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    revoked_at = fields.DatetimeField(null=True)
+    user_agent = fields.CharField(max_length=USER_AGENT_MAX_LENGTH, null=True)
+    ip = fields.CharField(max_length=45, null=True)
+
+    class Meta:
+        table = "sessions"
+
+
+class RefreshToken(Model):
+    """A refresh token, known only by its SHA-256, `used_at` set when it is rotated."""
+
+    token_hash = fields.CharField(max_length=64, primary_key=True)
+    session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
+        "models.Session", related_name="refresh_tokens", on_delete=fields.CASCADE
+    )
+    expires_at = fields.DatetimeField(db_index=True)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "refresh_tokens"
+
+
+class LoginThrottle(Model):
+    """Recent failed logins for one key: a client address, or an address and username together (hashed)."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    failures = fields.IntField(default=0)
+    last_failure_at = fields.DatetimeField(db_index=True)
+    blocked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_throttle"
+
+
+class EmailToken(Model):
+    """A link's token (verify an address, reset a password), known only by its SHA-256, single-use.
+
+    `email` is the address the link went to: a verification is void once the account's address differs.
+    """
+
+    token_hash = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="email_tokens", on_delete=fields.CASCADE
+    )
+    purpose = fields.CharField(max_length=16)
+    email = fields.CharField(max_length=320)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "email_tokens"
+
+
+class OutboxMail(Model):
+    """A mail to send, written in the transaction of the change that causes it, sent by a background task.
+
+    Pending while neither `sent_at` nor `failed_at` is set, due at `due_at`: a worker claims a mail by moving
+    `due_at` past the time a send may take, so a worker that dies mid-send leaves it to be retried.
+    """
+
+    id = fields.IntField(primary_key=True)
+    # "mail": ready to send. "reset_request": someone asked for a reset link for `to_address`; the delivery
+    # looks the address up and writes the mail, so the request does the same work whoever the address is
+    kind = fields.CharField(max_length=16, default="mail")
+    to_address = fields.CharField(max_length=320)
+    subject = fields.CharField(max_length=200)
+    text_body = fields.TextField()
+    html_body = fields.TextField()
+    message_id = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField()
+    due_at = fields.DatetimeField(db_index=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=500, null=True)
+    sent_at = fields.DatetimeField(null=True)
+    failed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "mail_outbox"
+
+
+class SigningKey(Model):
+    """An asymmetric signing key (RS256, ES256): its public JWK, and its private key sealed under SECRET_KEY.
+
+    The newest unretired key of the configured algorithm signs. A retired key is published and verifies
+    until `expires_at`, when every token it signed has expired.
+    """
+
+    kid = fields.CharField(max_length=64, primary_key=True)
+    algorithm = fields.CharField(max_length=8)
+    public_jwk: dict[str, str] = fields.JSONField()
+    sealed_private_key = fields.TextField()
+    created_at = fields.DatetimeField()
+    retired_at = fields.DatetimeField(null=True)
+    expires_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "signing_keys"
+
+
+class OAuthClient(Model):
+    """A registered OAuth2 client. Its secret is known only by its SHA-256, and public clients have none.
+
+    `grant_types` and `scopes` are space-separated, as OAuth2 writes scopes.
+    """
+
+    client_id = fields.CharField(max_length=64, primary_key=True)
+    name = fields.CharField(max_length=200)
+    secret_hash = fields.CharField(max_length=64, null=True)
+    grant_types = fields.CharField(max_length=200)
+    scopes = fields.CharField(max_length=1000)
+    redirect_uris: list[str] = fields.JSONField(default=list)
+    confidential = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "oauth_clients"
+
+
+class ClientGrant(Model):
+    """One client_credentials token's grant: revoking it, or deleting the client, ends the token."""
+
+    id = fields.UUIDField(primary_key=True)
+    client: fields.ForeignKeyRelation[OAuthClient] = fields.ForeignKeyField(
+        "models.OAuthClient", related_name="grants", on_delete=fields.CASCADE
+    )
+    scope = fields.CharField(max_length=1000)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "client_grants"
+
+
+class TotpSecret(Model):
+    """A user's TOTP secret, sealed under SECRET_KEY: pending until a first code confirms it.
+
+    `last_step` is the latest time step a code was accepted for: a code for it or an earlier one is a replay.
+    """
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="totp", on_delete=fields.CASCADE
+    )
+    sealed_secret = fields.TextField()
+    created_at = fields.DatetimeField()
+    confirmed_at = fields.DatetimeField(null=True)
+    last_step = fields.BigIntField(null=True)
+
+    class Meta:
+        table = "totp_secrets"
+
+
+class RecoveryCode(Model):
+    """One recovery code of a user, known only by its SHA-256, usable once."""
+
+    code_hash = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="recovery_codes", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "recovery_codes"
+
+
+class MfaChallenge(Model):
+    """The second step of a login: the right password was given, a code is awaited (`mfa_token`, by SHA-256).
+
+    It lasts minutes, is used once, and dies after a few wrong codes. `scope` is what the login asked for.
+    """
+
+    token_hash = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="mfa_challenges", on_delete=fields.CASCADE
+    )
+    scope = fields.CharField(max_length=1000, null=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    failures = fields.IntField(default=0)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "mfa_challenges"

@@ -1,0 +1,149 @@
+"""Sessions and refresh tokens in fixed SQL: the login's new session, and refresh-token rotation.
+
+Every login and every refresh grant runs these, so, like `access.py` for the hot path, they skip the ORM's
+query building. A rotation is one lookup, then (in one transaction) the conditional claim of the token, the
+session's new expiry and the next token; the claim lets exactly one of two simultaneous uses win.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise import connections
+from tortoise.timezone import now
+
+from api.core.opaque import new_opaque_token, opaque_digest
+from api.db import sql_batch
+from api.db.models import RefreshToken, Session, User
+from api.errors import InactiveUser, InvalidRefreshToken
+
+_TOKENS, _SESSIONS, _USERS = (model._meta.db_table for model in (RefreshToken, Session, User))
+_SESSION_COLUMNS = (
+    "id",
+    "scope",
+    "created_at",
+    "last_used_at",
+    "expires_at",
+    "revoked_at",
+    "user_agent",
+    "ip",
+)
+_LOOKUP = (
+    'SELECT r."expires_at" AS "_token_expires_at", '
+    + ", ".join(f's."{column}" AS "_session_{column}"' for column in _SESSION_COLUMNS)
+    + f', u.* FROM "{_TOKENS}" r JOIN "{_SESSIONS}" s ON s."id" = r."session_id" '
+    + f'JOIN "{_USERS}" u ON u."id" = s."user_id" WHERE r."token_hash" = {{0}}'
+)
+_CLAIM = f'UPDATE "{_TOKENS}" SET "used_at" = {{0}} WHERE "token_hash" = {{1}} AND "used_at" IS NULL'
+_EXTEND = f'UPDATE "{_SESSIONS}" SET "last_used_at" = {{0}}, "expires_at" = {{1}} WHERE "id" = {{2}}'
+_INSERT = f'INSERT INTO "{_TOKENS}" ("token_hash", "session_id", "expires_at") VALUES ({{0}}, {{1}}, {{2}})'
+_NEW_SESSION = (
+    f'INSERT INTO "{_SESSIONS}" ("id", "user_id", "scope", "created_at", "last_used_at", "expires_at", '
+    '"user_agent", "ip") VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7})'
+)
+_MARKS = {"postgres": tuple(f"${n}" for n in range(1, 9)), "sqlite": ("?",) * 8}
+_STATEMENTS = (
+    ("lookup", _LOOKUP),
+    ("claim", _CLAIM),
+    ("extend", _EXTEND),
+    ("insert", _INSERT),
+    ("new_session", _NEW_SESSION),
+)
+_QUERIES = {
+    dialect: {name: sql.format(*marks) for name, sql in _STATEMENTS} for dialect, marks in _MARKS.items()
+}
+_DATETIMES = (
+    "created_at",
+    "_token_expires_at",
+    *(f"_session_{c}" for c in ("created_at", "last_used_at", "expires_at", "revoked_at")),
+)
+
+
+def _parsed(row: dict[str, Any], dialect: str) -> dict[str, Any]:
+    if dialect == "sqlite":
+        # SQLite hands back ISO text, and UUIDs as text
+        for column in _DATETIMES:
+            if isinstance(row[column], str):
+                row[column] = datetime.fromisoformat(row[column])
+    return row
+
+
+class TokenReused(Exception):
+    """A refresh token was presented after it had been rotated: its session is to be revoked."""
+
+    def __init__(self, session_id: uuid.UUID) -> None:
+        super().__init__(str(session_id))
+        self.session_id = session_id
+
+
+async def start(
+    user: User, *, scope: str, user_agent: str | None, ip: str | None, lifetime: timedelta
+) -> tuple[Session, str]:
+    """A new session of the user, and its first refresh token, in one transaction."""
+    client = connections.get("default")
+    dialect = client.capabilities.dialect
+    queries = _QUERIES[dialect]
+    session_id = uuid.uuid4()
+    key: Any = session_id if dialect == "postgres" else str(session_id)
+    moment = now()
+    expires_at = moment + lifetime
+    token = new_opaque_token()
+    await sql_batch.write(
+        [
+            (queries["new_session"], [key, user.id, scope, moment, moment, expires_at, user_agent, ip]),
+            (queries["insert"], [token.digest, key, expires_at]),
+        ]
+    )
+    session = Session._init_from_db(
+        id=session_id,
+        user_id=user.id,
+        scope=scope,
+        created_at=moment,
+        last_used_at=moment,
+        expires_at=expires_at,
+        revoked_at=None,
+        user_agent=user_agent,
+        ip=ip,
+    )
+    session.user = user
+    return session, token.value
+
+
+async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, str]:
+    """Trade a refresh token for a new one; TokenReused for one rotated before (reuse detection)."""
+    dialect = connections.get("default").capabilities.dialect
+    queries = _QUERIES[dialect]
+    digest = opaque_digest(refresh_token)
+    moment = now()
+    expires_at = moment + lifetime
+    new_token = new_opaque_token()
+
+    def plan(rows: list[dict[str, Any]]) -> list[sql_batch.Statement]:
+        if not rows:
+            raise InvalidRefreshToken
+        row = _parsed(rows[0], dialect)
+        if row["_session_revoked_at"] is not None:
+            raise InvalidRefreshToken
+        if row["_token_expires_at"] <= moment or row["_session_expires_at"] <= moment:
+            raise InvalidRefreshToken
+        if row["disabled"]:
+            raise InactiveUser
+        key = row["_session_id"]
+        return [
+            (queries["claim"], [moment, digest]),
+            (queries["extend"], [moment, expires_at, key]),
+            (queries["insert"], [new_token.digest, key, expires_at]),
+        ]
+
+    rows, claimed = await sql_batch.read_then_write((queries["lookup"], [digest]), plan, guarded=True)
+    row = rows[0]  # plan parsed it in place
+    session_values = {column: row.pop(f"_session_{column}") for column in _SESSION_COLUMNS}
+    session_id = uuid.UUID(str(session_values["id"]))
+    if not claimed:
+        raise TokenReused(session_id)
+    del row["_token_expires_at"]
+    user = User._init_from_db(**row)
+    session = Session._init_from_db(**{**session_values, "id": session_id, "user_id": user.id})
+    session.last_used_at, session.expires_at = moment, expires_at
+    session.user = user
+    return session, new_token.value

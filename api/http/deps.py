@@ -1,0 +1,74 @@
+"""FastAPI dependencies: app state, client, and the caller (bearer token or auth cookie) with its scopes."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+
+from api.core import scopes
+from api.db.models import User
+from api.errors import DomainError
+from api.http import browser
+from api.http.client import client_of
+from api.http.credentials import presented_token
+from api.services import principals
+from api.services.principals import Principal
+from api.services.sessions import Client
+from api.services.state import AppState
+
+# the OpenAPI document replaces this tokenUrl with settings.token_url (see api/openapi.py)
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes=scopes.DESCRIPTIONS, auto_error=False)
+
+
+async def get_state(request: Request) -> AppState:
+    """The state the app built at start-up."""
+    state: AppState = request.app.state.auth
+    return state
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+async def get_client(request: Request, state: State) -> Client:
+    """Where the request comes from: user agent and address (proxy headers only from TRUSTED_PROXIES)."""
+    return client_of(request, state.settings)
+
+
+ClientInfo = Annotated[Client, Depends(get_client)]
+BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+async def _caller(request: Request, bearer: str | None, *, required: tuple[str, ...] = ()) -> Principal:
+    # the bearer token, or else the login page's cookie: read here rather than through a second security
+    # scheme, as every authenticated request pays for each dependency FastAPI resolves
+    state: AppState = request.app.state.auth
+    principal = await principals.resolve(presented_token(request, bearer), state, required=required)
+    if bearer is None and request.method not in browser.SAFE_METHODS:
+        await browser.require_csrf(request, session_id=str(principal.session_id), csrf=state.csrf)
+    return principal
+
+
+async def get_current_user(security_scopes: SecurityScopes, request: Request, bearer: BearerToken) -> User:
+    """The calling user, holding every scope the route needs."""
+    return (await _caller(request, bearer, required=tuple(security_scopes.scopes))).user
+
+
+async def get_current_principal(
+    security_scopes: SecurityScopes, request: Request, bearer: BearerToken
+) -> Principal:
+    """The caller (user, session and scopes), holding every scope the route needs."""
+    return await _caller(request, bearer, required=tuple(security_scopes.scopes))
+
+
+async def get_optional_principal(request: Request, bearer: BearerToken) -> Principal | None:
+    """The caller when the request carries a working token, else None (pages and logout use this)."""
+    try:
+        return await _caller(request, bearer)
+    except DomainError:
+        return None
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+CurrentUser = Annotated[User, Security(get_current_user, scopes=[scopes.PROFILE])]
+CurrentPrincipal = Annotated[Principal, Security(get_current_principal, scopes=[scopes.PROFILE])]
+AdminUser = Annotated[User, Security(get_current_user, scopes=[scopes.ADMIN])]

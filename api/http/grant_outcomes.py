@@ -1,0 +1,54 @@
+"""What a token request's outcome leaves behind: its line in the audit log, its count, and a refusal's answer.
+
+The token route and the refresh fast path both use it, so their logs and answers cannot drift apart.
+"""
+
+from typing import Any
+
+from api.errors import (
+    DomainError,
+    EmailNotVerified,
+    InactiveUser,
+    InvalidClient,
+    InvalidCredentials,
+    InvalidOneTimeCode,
+    InvalidRefreshToken,
+    MfaRequired,
+    Throttled,
+)
+from api.http.oauth_errors import Refusal
+from api.observability import audit, metrics
+from api.services.sessions import Client
+
+# what a refused grant's audit line says; other refusals (a bad scope) are the client's mistake, not logged
+_OUTCOMES: dict[type[DomainError], str] = {
+    Throttled: "throttled",
+    InvalidCredentials: "failure",
+    InvalidRefreshToken: "failure",
+    InactiveUser: "inactive",
+    EmailNotVerified: "unverified",
+    MfaRequired: "mfa_required",
+}
+
+
+def record(event: audit.Event, outcome: str, client: Client, **details: Any) -> None:
+    audit.record(event, outcome=outcome, ip=client.ip, **details)
+    if event == "login":  # a password grant's outcome counts in auth_logins_total; refreshes are no logins
+        metrics.count_login(outcome)
+
+
+def refusal(exc: DomainError, *, event: audit.Event, client: Client) -> Refusal:
+    """The answer to a failed grant, with its line in the audit log."""
+    if isinstance(exc, InvalidClient):  # whatever the grant, the client is what failed
+        audit.record("client_authentication", outcome="failure", ip=client.ip)
+    elif isinstance(exc, InvalidOneTimeCode):
+        audit.record("mfa_failure", outcome="failure", ip=client.ip, user_id=exc.user_id)
+        metrics.count_login("mfa_failure")
+    elif (outcome := _OUTCOMES.get(type(exc))) is not None:
+        details: dict[str, Any] = {}
+        if isinstance(exc, InvalidCredentials | MfaRequired):
+            details["user_id"] = exc.user_id
+        if isinstance(exc, Throttled):
+            details["retry_after"] = exc.retry_after
+        record(event, outcome, client, **details)
+    return Refusal.of(exc)

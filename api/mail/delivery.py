@@ -1,0 +1,109 @@
+"""The background task of each worker that sends the outbox's due mails, and retries the ones that fail."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from api.db.models import OutboxMail
+from api.mail import outbox
+from api.mail.compose import message
+from api.mail.transport import DeliveryFailed, Transport
+from api.observability import metrics
+
+logger = logging.getLogger("api.mail")
+_STOP_GRACE_SECONDS = 5.0
+
+
+class MailDelivery:
+    """Sends due mails when woken (a mail was queued here) and every `poll_seconds` (queued elsewhere)."""
+
+    def __init__(
+        self, *, transport: Transport, sender: str, clock: Callable[[], datetime], poll_seconds: float = 1.0
+    ) -> None:
+        self._transport = transport
+        self._sender = sender
+        self._clock = clock
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        # turns a request row (a reset link asked for) into its mail, or drops it: False when there is none
+        self.prepare: Callable[[OutboxMail], Awaitable[bool]] | None = None
+
+    def wake(self) -> None:
+        """Look for due mails now (after a change that queued one has committed)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the background task (in the app's lifespan)."""
+        self._task = asyncio.create_task(self._run(), name="mail-delivery")
+
+    async def stop(self) -> None:
+        """Stop the task: at once when idle; a send still running after a few seconds is cancelled (its mail
+        goes out again once the claim runs out)."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        # no cancel while it waits: Python 3.11 can lose a cancel that meets a timeout, and the task lives on
+        done, _ = await asyncio.wait({self._task}, timeout=_STOP_GRACE_SECONDS)
+        if not done:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._task = None
+
+    async def deliver_due(self) -> int:
+        """Send every mail due now; how many were handed over."""
+        sent = 0
+        while claimed := await outbox.claim_due(moment=self._clock()):
+            for mail in claimed:
+                sent += await self._deliver(mail)
+        metrics.mails_pending.set(await outbox.pending_count())
+        return sent
+
+    async def _deliver(self, mail: OutboxMail) -> int:
+        if mail.kind != outbox.MAIL and not (self.prepare is not None and await self.prepare(mail)):
+            return 0
+        mime = message(
+            sender=self._sender,
+            to=mail.to_address,
+            subject=mail.subject,
+            text=mail.text_body,
+            html=mail.html_body,
+            message_id=mail.message_id,
+            date=mail.created_at,
+        )
+        try:
+            await self._transport.send(mime)
+        except DeliveryFailed as exc:
+            if await outbox.mark_failed_attempt(mail, error=str(exc), moment=self._clock()):
+                logger.warning("mail %s: attempt %d failed, will retry: %s", mail.id, mail.attempts, exc)
+            else:
+                logger.error(
+                    "mail %s to %s given up after %d attempts: %s",
+                    mail.id,
+                    mail.to_address,
+                    mail.attempts,
+                    exc,
+                )
+            return 0
+        await outbox.mark_sent(mail, moment=self._clock())
+        return 1
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+            except Exception:  # the database or the transport broke: log it and keep the worker alive
+                logger.exception("mail delivery failed; trying again shortly")
+            if self._stopping:
+                return
+            waiter = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=self._poll_seconds)
+            finally:
+                waiter.cancel()

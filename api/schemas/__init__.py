@@ -1,0 +1,1 @@
+"""Pydantic models for what the HTTP API reads and writes, one module per area."""

@@ -1,0 +1,104 @@
+"""Pydantic models for accounts: registration, the profile, passwords, sessions and administration."""
+
+import unicodedata
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from api.core import usernames
+from api.core.passwords import MAX_PASSWORD_LENGTH
+
+
+def _printable(value: str | None) -> str | None:
+    if value is not None and any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("Must not contain control characters")
+    return value
+
+
+# e-mail addresses are kept lower-cased, so that uniqueness ignores case
+Email = Annotated[EmailStr, AfterValidator(str.lower)]
+# a name as people write it: any text, but no NUL, newline or other control character
+FullName = Annotated[str | None, Field(default=None, max_length=200), AfterValidator(_printable)]
+
+
+class UserCreate(BaseModel):
+    """A self-registration."""
+
+    username: str = Field(examples=["alice"], description="3 to 150 letters, digits and @ . + - _")
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH, examples=["correct horse battery staple"])
+    email: Email | None = None
+    full_name: FullName = None
+
+    @field_validator("username")
+    @classmethod
+    def _username_rules(cls, value: str) -> str:
+        normalized = usernames.normalize(value)
+        if problem := usernames.problem(normalized):
+            raise ValueError(problem)
+        return normalized
+
+
+class ProfileUpdate(BaseModel):
+    """Changes to your own profile; fields left out stay as they are."""
+
+    email: Email | None = None
+    full_name: FullName = None
+
+
+class PasswordChange(BaseModel):
+    """The current password, and the new one."""
+
+    current_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    new_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class AccountDeletion(BaseModel):
+    """The password, to confirm deleting the account."""
+
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class SessionOut(BaseModel):
+    """An active session (one login), as its owner sees it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    user_agent: str | None
+    ip: str | None
+
+
+class UserOut(BaseModel):
+    """An account as the API shows it: never a password or a hash."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    email: str | None
+    full_name: str | None
+    disabled: bool
+    is_admin: bool
+    created_at: datetime
+    email_verified: bool
+    mfa_enabled: bool
+
+
+class UserPage(BaseModel):
+    """One page of accounts, and how many there are in all."""
+
+    items: list[UserOut]
+    total: int
+
+
+class AdminUserUpdate(BaseModel):
+    """What an administrator may change in any account; fields left out stay as they are."""
+
+    disabled: bool | None = None
+    is_admin: bool | None = None
+    email: Email | None = None
+    full_name: FullName = None

@@ -1,0 +1,32 @@
+"""What the app builds at start-up and every service may use."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from api.config import Settings
+from api.core.csrf import CsrfTokens
+from api.core.jwt import TokenCodec
+from api.core.passwords import PasswordHasher
+from api.core.sealing import Sealer
+from api.mail.delivery import MailDelivery
+from api.services.keyring import KeyRing
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """The settings, password hasher, token codec and its keys, CSRF tokens, mail delivery and clock of one
+    running app.
+
+    `clock` is "now" for what expires (mail links, throttles) and for the outbox; tests move it forward.
+    """
+
+    settings: Settings
+    hasher: PasswordHasher
+    codec: TokenCodec
+    keys: KeyRing
+    csrf: CsrfTokens
+    # seals TOTP secrets under SECRET_KEY
+    totp_sealer: Sealer
+    delivery: MailDelivery
+    clock: Callable[[], datetime]
