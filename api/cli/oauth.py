@@ -54,7 +54,9 @@ async def create_client(settings: Settings, body: ClientCreate) -> tuple[str, st
         await prepare_schema(settings)
         try:
             client, secret = await clients.register(
-                body, defined=frozenset(scopes.defined(settings.api_scopes)), moment=now()
+                clients.Registration(**body.model_dump()),
+                defined=frozenset(scopes.defined(settings.api_scopes)),
+                moment=now(),
             )
         except ClientMisconfigured as exc:
             raise CommandError(str(exc)) from None

@@ -2,7 +2,7 @@
 
 FastAPI's routing and dependency resolution cost more than the work itself, so this middleware answers
 `GET /user/me` (and `/users/me`) on its own, with the very functions the route uses: `principals.resolve`
-for the caller (signature, session and user checked in the database as always), `principals.user_json` for
+for the caller (signature, session and user checked in the database as always), `schemas.users.user_json` for
 the body, and `error_response` for every refusal. The answers are byte for byte the route's (tested).
 """
 
@@ -14,6 +14,7 @@ from api.errors import DomainError
 from api.hotpath.answer_cache import AnswerCache
 from api.http.credentials import bearer_token, presented_token
 from api.http.error_handlers import error_response
+from api.schemas.users import user_json
 from api.services import principals
 from api.services.state import AppState
 
@@ -46,7 +47,7 @@ class MeFastPath:
         except DomainError as exc:
             await error_response(exc)(scope, receive, send)
             return
-        body = principals.user_json(principal.user)
+        body = user_json(principal.user)
         if token is not None:
             answers.put(
                 token,

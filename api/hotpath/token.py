@@ -17,8 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.core import scopes
 from api.errors import DomainError
 from api.http import grant_outcomes
-from api.http.client import client_of
 from api.http.oauth_errors import NO_STORE
+from api.http.source import source_of
 from api.observability import audit
 from api.schemas.tokens import TokenResponse
 from api.services import grants
@@ -67,7 +67,7 @@ class TokenFastPath:
 
     async def _grant(self, scope: Scope, receive: Receive, send: Send, form: dict[str, str]) -> None:
         state: AppState = scope["app"].state.auth
-        client = client_of(HTTPConnection(scope), state.settings)
+        source = source_of(HTTPConnection(scope), state.settings)
         event = _EVENTS[form["grant_type"]]
         try:
             if event == "refresh":
@@ -80,14 +80,14 @@ class TokenFastPath:
                     password=form["password"],
                     scope=form.get("scope"),
                     otp=None,
-                    client=client,
+                    source=source,
                     state=state,
                 )
         except DomainError as exc:
-            response = grant_outcomes.refusal(exc, event=event, client=client).as_json()
+            response = grant_outcomes.refusal(exc, event=event, source=source).as_json()
         else:
             grant_outcomes.record(
-                event, "success", client, user_id=issued.user_id, session_id=issued.session_id
+                event, "success", source, user_id=issued.user_id, session_id=issued.session_id
             )
             answer = TokenResponse(
                 access_token=issued.access_token,

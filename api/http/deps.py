@@ -9,11 +9,11 @@ from api.core import scopes
 from api.db.models import User
 from api.errors import DomainError
 from api.http import browser
-from api.http.client import client_of
 from api.http.credentials import presented_token
+from api.http.source import source_of
 from api.services import principals
 from api.services.principals import Principal
-from api.services.sessions import Client
+from api.services.sessions import RequestSource
 from api.services.state import AppState
 
 # the OpenAPI document replaces this tokenUrl with settings.token_url (see api/openapi.py)
@@ -29,12 +29,12 @@ async def get_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(get_state)]
 
 
-async def get_client(request: Request, state: State) -> Client:
+async def get_source(request: Request, state: State) -> RequestSource:
     """Where the request comes from: user agent and address (proxy headers only from TRUSTED_PROXIES)."""
-    return client_of(request, state.settings)
+    return source_of(request, state.settings)
 
 
-ClientInfo = Annotated[Client, Depends(get_client)]
+Source = Annotated[RequestSource, Depends(get_source)]
 BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 

@@ -18,7 +18,7 @@ from api.errors import (
 )
 from api.http.oauth_errors import Refusal
 from api.observability import audit, metrics
-from api.services.sessions import Client
+from api.services.sessions import RequestSource
 
 # what a refused grant's audit line says; other refusals (a bad scope) are the client's mistake, not logged
 _OUTCOMES: dict[type[DomainError], str] = {
@@ -31,18 +31,18 @@ _OUTCOMES: dict[type[DomainError], str] = {
 }
 
 
-def record(event: audit.Event, outcome: str, client: Client, **details: Any) -> None:
-    audit.record(event, outcome=outcome, ip=client.ip, **details)
+def record(event: audit.Event, outcome: str, source: RequestSource, **details: Any) -> None:
+    audit.record(event, outcome=outcome, ip=source.ip, **details)
     if event == "login":  # a password grant's outcome counts in auth_logins_total; refreshes are no logins
         metrics.count_login(outcome)
 
 
-def refusal(exc: DomainError, *, event: audit.Event, client: Client) -> Refusal:
+def refusal(exc: DomainError, *, event: audit.Event, source: RequestSource) -> Refusal:
     """The answer to a failed grant, with its line in the audit log."""
     if isinstance(exc, InvalidClient):  # whatever the grant, the client is what failed
-        audit.record("client_authentication", outcome="failure", ip=client.ip)
+        audit.record("client_authentication", outcome="failure", ip=source.ip)
     elif isinstance(exc, InvalidOneTimeCode):
-        audit.record("mfa_failure", outcome="failure", ip=client.ip, user_id=exc.user_id)
+        audit.record("mfa_failure", outcome="failure", ip=source.ip, user_id=exc.user_id)
         metrics.count_login("mfa_failure")
     elif (outcome := _OUTCOMES.get(type(exc))) is not None:
         details: dict[str, Any] = {}
@@ -50,5 +50,5 @@ def refusal(exc: DomainError, *, event: audit.Event, client: Client) -> Refusal:
             details["user_id"] = exc.user_id
         if isinstance(exc, Throttled):
             details["retry_after"] = exc.retry_after
-        record(event, outcome, client, **details)
+        record(event, outcome, source, **details)
     return Refusal.of(exc)

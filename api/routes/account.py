@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.errors import DomainError
-from api.http.deps import ClientInfo, OptionalPrincipal, State
+from api.http.deps import OptionalPrincipal, Source, State
 from api.http.rendering import logged_in, logged_out, render
 from api.observability import audit
 from api.schemas.users import ProfileUpdate
@@ -103,7 +103,7 @@ async def change_password(
     request: Request,
     principal: OptionalPrincipal,
     state: State,
-    client: ClientInfo,
+    source: Source,
     current_password: Annotated[str, Form(max_length=128)],
     new_password: Annotated[str, Form(max_length=128)],
 ) -> Response:
@@ -116,25 +116,25 @@ async def change_password(
             user, current_password=current_password, new_password=new_password, state=state
         )
     except DomainError as exc:
-        audit.record("password_change", outcome="failure", ip=client.ip, user_id=user.id)
+        audit.record("password_change", outcome="failure", ip=source.ip, user_id=user.id)
         return await failed(request, principal, state, exc)
-    audit.record("password_change", outcome="success", ip=client.ip, user_id=user.id)
+    audit.record("password_change", outcome="success", ip=source.ip, user_id=user.id)
     return logged_in(
-        await grants.open_session(user, client=client, state=state),
+        await grants.open_session(user, source=source, state=state),
         target="/account?done=password",
         settings=state.settings,
     )
 
 
 @router.post("/sessions/{session_id}/end", response_class=HTMLResponse)
-async def end_session(session_id: uuid.UUID, principal: OptionalPrincipal, client: ClientInfo) -> Response:
+async def end_session(session_id: uuid.UUID, principal: OptionalPrincipal, source: Source) -> Response:
     """End one of your sessions (this one too: that is logging out)."""
     if principal is None:
         return to_login()
     with contextlib.suppress(DomainError):  # ended meanwhile: the list shows what is left
         await sessions.end_own(user_id=principal.user.id, session_id=session_id)
     audit.record(
-        "revocation", outcome="success", ip=client.ip, user_id=principal.user.id, session_id=str(session_id)
+        "revocation", outcome="success", ip=source.ip, user_id=principal.user.id, session_id=str(session_id)
     )
     target = "/" if session_id == principal.session_id else "/account"
     return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
@@ -145,7 +145,7 @@ async def delete_account(
     request: Request,
     principal: OptionalPrincipal,
     state: State,
-    client: ClientInfo,
+    source: Source,
     password: Annotated[str, Form(max_length=128)],
 ) -> Response:
     """Delete the account with the password; the browser is logged out."""
@@ -155,7 +155,7 @@ async def delete_account(
     try:
         await users.delete_account(user, password=password, hasher=state.hasher)
     except DomainError as exc:
-        audit.record("account_deletion", outcome="failure", ip=client.ip, user_id=user.id)
+        audit.record("account_deletion", outcome="failure", ip=source.ip, user_id=user.id)
         return await failed(request, principal, state, exc)
-    audit.record("account_deletion", outcome="success", ip=client.ip, user_id=user.id)
+    audit.record("account_deletion", outcome="success", ip=source.ip, user_id=user.id)
     return logged_out(browser=True, settings=state.settings)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.errors import DomainError
-from api.http.deps import ClientInfo, OptionalPrincipal, State
+from api.http.deps import OptionalPrincipal, Source, State
 from api.observability import audit
 from api.routes.account import account_page, failed, to_login
 from api.services import mfa
@@ -36,7 +36,7 @@ async def confirm_mfa(
     request: Request,
     principal: OptionalPrincipal,
     state: State,
-    client: ClientInfo,
+    source: Source,
     code: Annotated[str, Form(max_length=20)],
 ) -> Response:
     """Turn two-factor on with the first code; the recovery codes, shown this once."""
@@ -47,7 +47,7 @@ async def confirm_mfa(
         codes = await mfa.confirm(user, code=code, session_id=str(principal.session_id), state=state)
     except DomainError as exc:
         return await failed(request, principal, state, exc, enrolment=await mfa.pending(user, state=state))
-    audit.record("mfa_enabled", outcome="success", ip=client.ip, user_id=user.id)
+    audit.record("mfa_enabled", outcome="success", ip=source.ip, user_id=user.id)
     return await account_page(
         request, principal, state, codes=codes, notice="Two-factor authentication is on."
     )
@@ -75,7 +75,7 @@ async def disable_mfa(
     request: Request,
     principal: OptionalPrincipal,
     state: State,
-    client: ClientInfo,
+    source: Source,
     password: Annotated[str, Form(max_length=128)],
 ) -> Response:
     """Turn two-factor off."""
@@ -85,5 +85,5 @@ async def disable_mfa(
         await mfa.disable(principal.user, password=password, state=state)
     except DomainError as exc:
         return await failed(request, principal, state, exc)
-    audit.record("mfa_disabled", outcome="success", ip=client.ip, user_id=principal.user.id)
+    audit.record("mfa_disabled", outcome="success", ip=source.ip, user_id=principal.user.id)
     return await account_page(request, principal, state, notice="Two-factor authentication is off.")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query, status
 from fastapi.exceptions import RequestValidationError
 
 from api.db.models import User
-from api.http.deps import AdminUser, ClientInfo
+from api.http.deps import AdminUser, Source
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
 from api.schemas.users import AdminUserUpdate, UserOut, UserPage
@@ -41,9 +41,7 @@ async def read_user(user_id: UserId, _admin: AdminUser) -> User:
 
 
 @router.patch("/{user_id}", response_model=UserOut, responses={**NOT_FOUND, **CONFLICT})
-async def update_user(
-    user_id: UserId, body: AdminUserUpdate, admin_user: AdminUser, client: ClientInfo
-) -> User:
+async def update_user(user_id: UserId, body: AdminUserUpdate, admin_user: AdminUser, source: Source) -> User:
     """Change an account; disabling it ends its sessions at once."""
     changes = body.model_dump(exclude_unset=True)
     for flag in ("disabled", "is_admin"):
@@ -55,7 +53,7 @@ async def update_user(
     audit.record(
         "admin_update",
         outcome="success",
-        ip=client.ip,
+        ip=source.ip,
         user_id=user_id,
         by=admin_user.id,
         fields=sorted(changes),
@@ -64,14 +62,14 @@ async def update_user(
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, **CONFLICT})
-async def delete_user(user_id: UserId, admin_user: AdminUser, client: ClientInfo) -> None:
+async def delete_user(user_id: UserId, admin_user: AdminUser, source: Source) -> None:
     """Delete an account with its sessions."""
     await admin.delete(user_id)
-    audit.record("admin_delete", outcome="success", ip=client.ip, user_id=user_id, by=admin_user.id)
+    audit.record("admin_delete", outcome="success", ip=source.ip, user_id=user_id, by=admin_user.id)
 
 
 @router.delete("/{user_id}/mfa", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def reset_mfa(user_id: UserId, admin_user: AdminUser, client: ClientInfo) -> None:
+async def reset_mfa(user_id: UserId, admin_user: AdminUser, source: Source) -> None:
     """Turn a user's two-factor off (a lost device): the password alone logs in until it is set up again."""
     await mfa.turn_off(await admin.get(user_id))
-    audit.record("mfa_disabled", outcome="success", ip=client.ip, user_id=user_id, by=admin_user.id)
+    audit.record("mfa_disabled", outcome="success", ip=source.ip, user_id=user_id, by=admin_user.id)

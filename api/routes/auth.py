@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response, status
 from api.db.models import User
 from api.errors import NotAuthenticated
 from api.http import browser
-from api.http.deps import ClientInfo, OptionalPrincipal, State
+from api.http.deps import OptionalPrincipal, Source, State
 from api.http.rendering import logged_out
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
@@ -26,7 +26,13 @@ router = APIRouter(tags=["auth"])
 )
 async def register(body: UserCreate, state: State) -> User:
     """Create an account."""
-    return await users.self_register(body, state=state)
+    return await users.self_register(
+        username=body.username,
+        password=body.password,
+        email=body.email,
+        full_name=body.full_name,
+        state=state,
+    )
 
 
 @router.post(
@@ -34,9 +40,7 @@ async def register(body: UserCreate, state: State) -> User:
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**AUTHENTICATED, status.HTTP_303_SEE_OTHER: {"description": "From the page's logout button"}},
 )
-async def logout(
-    request: Request, principal: OptionalPrincipal, client: ClientInfo, state: State
-) -> Response:
+async def logout(request: Request, principal: OptionalPrincipal, source: Source, state: State) -> Response:
     """End the current session: its access and refresh tokens stop working, and the auth cookie is cleared."""
     from_browser = browser.is_browser_form(request)
     if principal is None and not from_browser:
@@ -46,7 +50,7 @@ async def logout(
         audit.record(
             "logout",
             outcome="success",
-            ip=client.ip,
+            ip=source.ip,
             user_id=principal.user.id,
             session_id=principal.session_id,
         )

@@ -7,7 +7,7 @@ from tortoise.timezone import now
 
 from api.core import scopes
 from api.db.models import OAuthClient
-from api.http.deps import AdminUser, ClientInfo, State
+from api.http.deps import AdminUser, Source, State
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
 from api.schemas.clients import ClientCreate, ClientCreated, ClientOut, ClientSecret, ClientUpdate
@@ -25,12 +25,12 @@ def _defined(state: AppState) -> frozenset[str]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ClientCreated)
-async def create_client(
-    body: ClientCreate, admin: AdminUser, state: State, client: ClientInfo
-) -> ClientCreated:
+async def create_client(body: ClientCreate, admin: AdminUser, state: State, source: Source) -> ClientCreated:
     """Register a client; the answer holds its secret, which is never shown again."""
-    registered, secret = await clients.register(body, defined=_defined(state), moment=now())
-    audit.record("client_admin", outcome="created", ip=client.ip, client_id=registered.client_id, by=admin.id)
+    registered, secret = await clients.register(
+        clients.Registration(**body.model_dump()), defined=_defined(state), moment=now()
+    )
+    audit.record("client_admin", outcome="created", ip=source.ip, client_id=registered.client_id, by=admin.id)
     return ClientCreated.model_validate(
         {**ClientOut.model_validate(registered).model_dump(), "client_secret": secret}
     )
@@ -50,25 +50,25 @@ async def read_client(client_id: ClientId, _admin: AdminUser) -> OAuthClient:
 
 @router.patch("/{client_id}", response_model=ClientOut, responses=NOT_FOUND)
 async def update_client(
-    client_id: ClientId, body: ClientUpdate, admin: AdminUser, state: State, client: ClientInfo
+    client_id: ClientId, body: ClientUpdate, admin: AdminUser, state: State, source: Source
 ) -> OAuthClient:
     """Change a client; its tokens lose at once any scope it no longer holds."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     updated = await clients.update(client_id, changes=changes, defined=_defined(state))
-    audit.record("client_admin", outcome="updated", ip=client.ip, client_id=client_id, by=admin.id)
+    audit.record("client_admin", outcome="updated", ip=source.ip, client_id=client_id, by=admin.id)
     return updated
 
 
 @router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_client(client_id: ClientId, admin: AdminUser, client: ClientInfo) -> None:
+async def delete_client(client_id: ClientId, admin: AdminUser, source: Source) -> None:
     """Delete a client; its tokens stop working at once."""
     await clients.delete(client_id)
-    audit.record("client_admin", outcome="deleted", ip=client.ip, client_id=client_id, by=admin.id)
+    audit.record("client_admin", outcome="deleted", ip=source.ip, client_id=client_id, by=admin.id)
 
 
 @router.post("/{client_id}/secret", response_model=ClientSecret, responses=NOT_FOUND)
-async def rotate_client_secret(client_id: ClientId, admin: AdminUser, client: ClientInfo) -> ClientSecret:
+async def rotate_client_secret(client_id: ClientId, admin: AdminUser, source: Source) -> ClientSecret:
     """Give a confidential client a new secret; the old one stops working at once."""
     secret = await clients.new_secret(client_id)
-    audit.record("client_admin", outcome="new_secret", ip=client.ip, client_id=client_id, by=admin.id)
+    audit.record("client_admin", outcome="new_secret", ip=source.ip, client_id=client_id, by=admin.id)
     return ClientSecret(client_id=client_id, client_secret=secret)

@@ -5,7 +5,7 @@ from fastapi.responses import RedirectResponse
 
 from api.db.models import User
 from api.http import browser
-from api.http.deps import ClientInfo, CurrentUser, State
+from api.http.deps import CurrentUser, Source, State
 from api.observability import audit
 from api.routes.responses import Responses
 from api.schemas.common import ErrorDetail
@@ -25,10 +25,10 @@ _TOO_MANY: Responses = {
 
 
 @router.post("/verify-email", response_model=UserOut, responses=_INVALID)
-async def verify_email(body: EmailTokenBody, state: State, client: ClientInfo) -> User:
+async def verify_email(body: EmailTokenBody, state: State, source: Source) -> User:
     """Verify an e-mail address with the token of the link that was mailed to it."""
     user = await recovery.verify_email(body.token, state=state)
-    audit.record("email_verification", outcome="success", ip=client.ip, user_id=user.id)
+    audit.record("email_verification", outcome="success", ip=source.ip, user_id=user.id)
     return user
 
 
@@ -53,15 +53,15 @@ async def resend_verification(request: Request, user: CurrentUser, state: State)
 @router.post(
     "/forgot-password", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted, responses=_TOO_MANY
 )
-async def forgot_password(body: ForgotPassword, state: State, client: ClientInfo) -> Accepted:
+async def forgot_password(body: ForgotPassword, state: State, source: Source) -> Accepted:
     """Mail a reset link, if an account uses this address; the answer is the same either way."""
-    await recovery.forgot_password(body.email, ip=client.ip or "unknown", state=state)
-    audit.record("password_reset_request", outcome="success", ip=client.ip)
+    await recovery.forgot_password(body.email, ip=source.ip or "unknown", state=state)
+    audit.record("password_reset_request", outcome="success", ip=source.ip)
     return Accepted(detail=RESET_ACCEPTED)
 
 
 @router.post("/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=_INVALID)
-async def reset_password(body: PasswordReset, state: State, client: ClientInfo) -> None:
+async def reset_password(body: PasswordReset, state: State, source: Source) -> None:
     """Set a new password with a reset link's token; every session ends."""
     user = await recovery.reset_password(body.token, body.new_password, state=state)
-    audit.record("password_reset", outcome="success", ip=client.ip, user_id=user.id)
+    audit.record("password_reset", outcome="success", ip=source.ip, user_id=user.id)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from api.errors import DomainError
 from api.http import browser
-from api.http.deps import ClientInfo, State
+from api.http.deps import Source, State
 from api.http.rendering import render
 from api.observability import audit
 from api.routes.email import RESET_ACCEPTED
@@ -37,14 +37,14 @@ async def forgot_password_page(request: Request) -> HTMLResponse:
 
 @router.post("/forgot-password/form", response_class=HTMLResponse)
 async def forgot_password_form(
-    request: Request, email: Annotated[str, Form(max_length=320)], state: State, client: ClientInfo
+    request: Request, email: Annotated[str, Form(max_length=320)], state: State, source: Source
 ) -> HTMLResponse:
     """Ask for a reset link from the page."""
     if refused := _elsewhere(request, "forgot_password.html", done=None):
         return refused
     try:
         address = ForgotPassword(email=email).email
-        await recovery.forgot_password(address, ip=client.ip or "unknown", state=state)
+        await recovery.forgot_password(address, ip=source.ip or "unknown", state=state)
     except ValidationError:
         return render(
             request,
@@ -62,7 +62,7 @@ async def forgot_password_form(
             error=exc.message,
             done=None,
         )
-    audit.record("password_reset_request", outcome="success", ip=client.ip)
+    audit.record("password_reset_request", outcome="success", ip=source.ip)
     return render(request, "forgot_password.html", error=None, done=RESET_ACCEPTED)
 
 
@@ -85,7 +85,7 @@ async def reset_password_form(
     token: Annotated[str, Form(max_length=200)],
     new_password: Annotated[str, Form(max_length=128)],
     state: State,
-    client: ClientInfo,
+    source: Source,
 ) -> HTMLResponse:
     """Set the new password from the page."""
     context: dict[str, Any] = {"token": token, "min_password_length": state.settings.password_min_length}
@@ -102,7 +102,7 @@ async def reset_password_form(
             done=False,
             **context,
         )
-    audit.record("password_reset", outcome="success", ip=client.ip, user_id=user.id)
+    audit.record("password_reset", outcome="success", ip=source.ip, user_id=user.id)
     return render(request, "reset_password.html", error=None, done=True, **context)
 
 
@@ -114,7 +114,7 @@ async def verify_email_page(request: Request, token: str = "") -> HTMLResponse:
 
 @router.post("/verify-email/form", response_class=HTMLResponse)
 async def verify_email_form(
-    request: Request, token: Annotated[str, Form(max_length=200)], state: State, client: ClientInfo
+    request: Request, token: Annotated[str, Form(max_length=200)], state: State, source: Source
 ) -> HTMLResponse:
     """Verify the address from the page's button."""
     if refused := _elsewhere(request, "verify_email.html", token=token, done=False):
@@ -130,5 +130,5 @@ async def verify_email_form(
             token=token,
             done=False,
         )
-    audit.record("email_verification", outcome="success", ip=client.ip, user_id=user.id)
+    audit.record("email_verification", outcome="success", ip=source.ip, user_id=user.id)
     return render(request, "verify_email.html", token="", error=None, done=True)

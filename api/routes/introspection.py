@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from api.errors import DomainError
 from api.http.credentials import client_credentials
-from api.http.deps import ClientInfo, State
+from api.http.deps import Source, State
 from api.http.oauth_errors import NO_STORE, Refusal
 from api.observability import audit
 from api.schemas.tokens import OAuthError
@@ -25,7 +25,7 @@ class IntrospectionRequest(BaseModel):
 
 
 async def introspect_token(
-    form: Annotated[IntrospectionRequest, Form()], request: Request, client: ClientInfo, state: State
+    form: Annotated[IntrospectionRequest, Form()], request: Request, source: Source, state: State
 ) -> Response:
     """Whether a token works now, and what it grants (RFC 7662); clients authenticate as at the token URL."""
     try:
@@ -34,7 +34,7 @@ async def introspect_token(
         )
         caller = await clients.authenticate(presented)
     except DomainError as exc:
-        audit.record("client_authentication", outcome="failure", ip=client.ip)
+        audit.record("client_authentication", outcome="failure", ip=source.ip)
         return Refusal.of(exc).as_json()
     except Refusal as refused:
         return refused.as_json()
@@ -44,7 +44,7 @@ async def introspect_token(
     audit.record(
         "introspection",
         outcome="active" if answer["active"] else "inactive",
-        ip=client.ip,
+        ip=source.ip,
         by=caller.client_id,
     )
     return JSONResponse(answer, headers=NO_STORE)

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from api.http.deps import ClientInfo, CurrentPrincipal, CurrentUser, State
+from api.http.deps import CurrentPrincipal, CurrentUser, Source, State
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
 from api.schemas.mfa import PasswordConfirmation, RecoveryCodes, TotpCode, TotpEnrolment
@@ -37,22 +37,20 @@ async def begin_totp(body: PasswordConfirmation, user: CurrentUser, state: State
     responses={status.HTTP_400_BAD_REQUEST: {"description": "Invalid code"}},
 )
 async def confirm_totp(
-    body: TotpCode, principal: CurrentPrincipal, state: State, client: ClientInfo
+    body: TotpCode, principal: CurrentPrincipal, state: State, source: Source
 ) -> RecoveryCodes:
     """Turn two-factor on with a code from the new secret; your other sessions end. The recovery codes."""
     user = principal.user
     codes = await mfa.confirm(user, code=body.code, session_id=str(principal.session_id), state=state)
-    audit.record("mfa_enabled", outcome="success", ip=client.ip, user_id=user.id)
+    audit.record("mfa_enabled", outcome="success", ip=source.ip, user_id=user.id)
     return RecoveryCodes(recovery_codes=codes)
 
 
 @router.delete("/totp", status_code=status.HTTP_204_NO_CONTENT, responses=WRONG_PASSWORD)
-async def disable_totp(
-    body: PasswordConfirmation, user: CurrentUser, state: State, client: ClientInfo
-) -> None:
+async def disable_totp(body: PasswordConfirmation, user: CurrentUser, state: State, source: Source) -> None:
     """Turn two-factor off; the recovery codes stop working."""
     await mfa.disable(user, password=body.password, state=state)
-    audit.record("mfa_disabled", outcome="success", ip=client.ip, user_id=user.id)
+    audit.record("mfa_disabled", outcome="success", ip=source.ip, user_id=user.id)
 
 
 @router.post("/recovery-codes", response_model=RecoveryCodes, responses=WRONG_PASSWORD)

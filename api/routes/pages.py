@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.errors import DomainError
 from api.http import browser
-from api.http.deps import ClientInfo, OptionalPrincipal, State
+from api.http.deps import OptionalPrincipal, Source, State
 from api.http.rendering import logged_in, render
 from api.schemas.users import UserCreate
 from api.services import grants, users
@@ -80,7 +80,7 @@ async def register_page(request: Request, state: State) -> HTMLResponse:
 
 @router.post("/register/form", response_class=HTMLResponse)
 async def register_from_page(
-    request: Request, form: Annotated[RegistrationForm, Form()], client: ClientInfo, state: State
+    request: Request, form: Annotated[RegistrationForm, Form()], source: Source, state: State
 ) -> Response:
     """Create an account from the page, then log in and go home."""
 
@@ -97,7 +97,13 @@ async def register_from_page(
             email=form.email or None,
             full_name=form.full_name or None,
         )
-        user = await users.self_register(data, state=state)
+        user = await users.self_register(
+            username=data.username,
+            password=data.password,
+            email=data.email,
+            full_name=data.full_name,
+            state=state,
+        )
     except ValidationError as exc:
         messages = [
             f"{'/'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
@@ -105,7 +111,7 @@ async def register_from_page(
         return again(messages, status.HTTP_422_UNPROCESSABLE_CONTENT)
     except DomainError as exc:  # the page says what the API would: the error's own message and status
         return again([exc.message], exc.status_code)
-    issued = await grants.open_session(user, client=client, state=state)
+    issued = await grants.open_session(user, source=source, state=state)
     return logged_in(issued, target="/", settings=state.settings)
 
 

@@ -10,7 +10,7 @@ from api.core import scopes
 from api.core.jwt import InvalidToken
 from api.errors import DomainError, InvalidOneTimeCode, MfaRequired
 from api.http import browser, grant_outcomes
-from api.http.deps import ClientInfo, State
+from api.http.deps import Source, State
 from api.http.oauth_errors import NO_STORE, Refusal, oauth_error
 from api.http.rendering import logged_in, login_refused, second_step
 from api.observability import audit
@@ -25,7 +25,7 @@ async def issue_token(
     form: Annotated[token_grants.TokenRequest, Form()],
     request: Request,
     response: Response,
-    client: ClientInfo,
+    source: Source,
     state: State,
 ) -> TokenResponse | Response:
     """Log in (OAuth2 password flow), trade a refresh token for a new pair, or get a client's own token.
@@ -39,9 +39,9 @@ async def issue_token(
             raise Refusal(
                 "invalid_request", "Log in from this site's own login page", status.HTTP_403_FORBIDDEN
             )
-        issued = await token_grants.grant(form, request, client, state)
+        issued = await token_grants.grant(form, request, source, state)
     except DomainError as exc:
-        refusal = grant_outcomes.refusal(exc, event=event, client=client)
+        refusal = grant_outcomes.refusal(exc, event=event, source=source)
         if from_browser and isinstance(exc, MfaRequired | InvalidOneTimeCode):
             mfa_token = exc.mfa_token if isinstance(exc, MfaRequired) else form.mfa_token or ""
             error = None if isinstance(exc, MfaRequired) else exc.message
@@ -50,11 +50,11 @@ async def issue_token(
         refusal = refused
     else:
         if issued.second_factor == "recovery_code":
-            audit.record("recovery_code_used", outcome="success", ip=client.ip, user_id=issued.user_id)
+            audit.record("recovery_code_used", outcome="success", ip=source.ip, user_id=issued.user_id)
         grant_outcomes.record(
             event,
             "success",
-            client,
+            source,
             user_id=issued.user_id,
             session_id=issued.session_id,
             **({"client_id": issued.client_id} if issued.client_id else {}),
@@ -80,9 +80,7 @@ class RevocationRequest(BaseModel):
     token_type_hint: str | None = None
 
 
-async def revoke_token(
-    form: Annotated[RevocationRequest, Form()], client: ClientInfo, state: State
-) -> Response:
+async def revoke_token(form: Annotated[RevocationRequest, Form()], source: Source, state: State) -> Response:
     """Revoke an access or refresh token (RFC 7009): its whole session ends. Unknown tokens are fine too."""
     if not form.token:
         return oauth_error("invalid_request", "The token field is required")
@@ -92,14 +90,14 @@ async def revoke_token(
         try:
             claims = await state.keys.decode(form.token)
         except InvalidToken:
-            audit.record("revocation", outcome="unknown_token", ip=client.ip)
+            audit.record("revocation", outcome="unknown_token", ip=source.ip)
             return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
         session_id = claims.session_id
         if claims.client_id is not None:
             await clients.revoke_grant(session_id)
         else:
             await sessions.revoke(session_id)
-    audit.record("revocation", outcome="success", ip=client.ip, session_id=session_id)
+    audit.record("revocation", outcome="success", ip=source.ip, session_id=session_id)
     return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
 
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from api.http.credentials import client_credentials
 from api.http.oauth_errors import Refusal
 from api.services import clients, grants
-from api.services.sessions import Client
+from api.services.sessions import RequestSource
 from api.services.state import AppState
 
 MFA_OTP = "mfa_otp"
@@ -33,7 +33,9 @@ class TokenRequest(BaseModel):
     next: str | None = Field(default=None, description="login page only: the path to go to afterwards")
 
 
-async def grant(form: TokenRequest, request: Request, client: Client, state: AppState) -> grants.IssuedTokens:
+async def grant(
+    form: TokenRequest, request: Request, source: RequestSource, state: AppState
+) -> grants.IssuedTokens:
     """The grant the form asks for, by the client the request names (if any)."""
     grant_type = form.grant_type or "password"
     if grant_type not in _GRANT_TYPES:
@@ -54,7 +56,7 @@ async def grant(form: TokenRequest, request: Request, client: Client, state: App
     if grant_type == MFA_OTP:
         if not form.mfa_token or not form.otp:
             raise Refusal("invalid_request", "The mfa_token and otp fields are required")
-        return await grants.mfa_grant(mfa_token=form.mfa_token, otp=form.otp, client=client, state=state)
+        return await grants.mfa_grant(mfa_token=form.mfa_token, otp=form.otp, source=source, state=state)
     if not form.username or form.password is None:
         raise Refusal("invalid_request", "The username and password fields are required")
     return await grants.password_grant(
@@ -62,6 +64,6 @@ async def grant(form: TokenRequest, request: Request, client: Client, state: App
         password=form.password,
         scope=form.scope,
         otp=form.otp or None,
-        client=client,
+        source=source,
         state=state,
     )

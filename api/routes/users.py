@@ -6,11 +6,11 @@ from fastapi import APIRouter, Response, status
 
 from api.db.models import Session, User
 from api.errors import WrongPassword
-from api.http.deps import ClientInfo, CurrentUser, State
+from api.http.deps import CurrentUser, Source, State
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
-from api.schemas.users import AccountDeletion, PasswordChange, ProfileUpdate, SessionOut, UserOut
-from api.services import principals, sessions, users
+from api.schemas.users import AccountDeletion, PasswordChange, ProfileUpdate, SessionOut, UserOut, user_json
+from api.services import sessions, users
 
 router = APIRouter(tags=["me"], responses=AUTHENTICATED)
 
@@ -19,7 +19,7 @@ router = APIRouter(tags=["me"], responses=AUTHENTICATED)
 @router.get("/users/me", response_model=UserOut, summary="Read Me (alias)")
 async def read_me(user: CurrentUser) -> Response:
     """Your own account."""
-    return Response(principals.user_json(user), media_type="application/json")
+    return Response(user_json(user), media_type="application/json")
 
 
 @router.patch(
@@ -37,7 +37,7 @@ async def update_me(body: ProfileUpdate, user: CurrentUser, state: State) -> Use
     status_code=status.HTTP_204_NO_CONTENT,
     responses={status.HTTP_400_BAD_REQUEST: {"description": "Incorrect password"}},
 )
-async def change_password(body: PasswordChange, user: CurrentUser, state: State, client: ClientInfo) -> None:
+async def change_password(body: PasswordChange, user: CurrentUser, state: State, source: Source) -> None:
     """Change your password; every token issued before stops working, on every device."""
     try:
         await users.change_password(
@@ -47,9 +47,9 @@ async def change_password(body: PasswordChange, user: CurrentUser, state: State,
             state=state,
         )
     except WrongPassword:
-        audit.record("password_change", outcome="failure", ip=client.ip, user_id=user.id)
+        audit.record("password_change", outcome="failure", ip=source.ip, user_id=user.id)
         raise
-    audit.record("password_change", outcome="success", ip=client.ip, user_id=user.id)
+    audit.record("password_change", outcome="success", ip=source.ip, user_id=user.id)
 
 
 @router.delete(
@@ -57,14 +57,14 @@ async def change_password(body: PasswordChange, user: CurrentUser, state: State,
     status_code=status.HTTP_204_NO_CONTENT,
     responses={status.HTTP_400_BAD_REQUEST: {"description": "Incorrect password"}},
 )
-async def delete_me(body: AccountDeletion, user: CurrentUser, state: State, client: ClientInfo) -> None:
+async def delete_me(body: AccountDeletion, user: CurrentUser, state: State, source: Source) -> None:
     """Delete your account, with its sessions and tokens."""
     try:
         await users.delete_account(user, password=body.password, hasher=state.hasher)
     except WrongPassword:
-        audit.record("account_deletion", outcome="failure", ip=client.ip, user_id=user.id)
+        audit.record("account_deletion", outcome="failure", ip=source.ip, user_id=user.id)
         raise
-    audit.record("account_deletion", outcome="success", ip=client.ip, user_id=user.id)
+    audit.record("account_deletion", outcome="success", ip=source.ip, user_id=user.id)
 
 
 @router.get("/user/me/sessions", response_model=list[SessionOut])
@@ -78,7 +78,7 @@ async def list_sessions(user: CurrentUser) -> list[Session]:
     status_code=status.HTTP_204_NO_CONTENT,
     responses={status.HTTP_404_NOT_FOUND: {"description": "No such active session of yours"}},
 )
-async def end_session(session_id: uuid.UUID, user: CurrentUser, client: ClientInfo) -> None:
+async def end_session(session_id: uuid.UUID, user: CurrentUser, source: Source) -> None:
     """End one of your sessions: its tokens stop working."""
     await sessions.end_own(user_id=user.id, session_id=session_id)
-    audit.record("revocation", outcome="success", ip=client.ip, user_id=user.id, session_id=str(session_id))
+    audit.record("revocation", outcome="success", ip=source.ip, user_id=user.id, session_id=str(session_id))

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, fie
 
 from api.core import usernames
 from api.core.passwords import MAX_PASSWORD_LENGTH
+from api.db.models import User
 
 
 def _printable(value: str | None) -> str | None:
@@ -102,3 +103,8 @@ class AdminUserUpdate(BaseModel):
     is_admin: bool | None = None
     email: Email | None = None
     full_name: FullName = None
+
+
+def user_json(user: User) -> bytes:
+    """`UserOut` as JSON, serialised once by pydantic (FastAPI would validate the model a second time)."""
+    return UserOut.model_validate(user).model_dump_json().encode()

@@ -21,12 +21,22 @@ from api.errors import (
     SessionEnded,
     UnauthorizedClient,
 )
-from api.schemas.clients import ClientCreate
 
 CLIENT_CREDENTIALS = "client_credentials"
 GRANT_TYPES = ("client_credentials", "password", "refresh_token")
 # compared against when the client is unknown, so that both refusals cost the same
 _NO_SUCH_SECRET = opaque_digest("")
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A client to register: its name, grants, scopes, redirect URIs, and whether it keeps a secret."""
+
+    name: str
+    grant_types: list[str]
+    scopes: list[str]
+    redirect_uris: list[str]
+    confidential: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +61,7 @@ def check(
 
 
 async def register(
-    registration: ClientCreate, *, defined: frozenset[str], moment: datetime
+    registration: Registration, *, defined: frozenset[str], moment: datetime
 ) -> tuple[OAuthClient, str | None]:
     """A new client, and its secret (None for a public client): the only time the secret is known."""
     check(

@@ -17,7 +17,7 @@ from api.errors import (
     MfaRequired,
 )
 from api.services import challenges, clients, mfa, sessions, throttle, users
-from api.services.sessions import Client
+from api.services.sessions import RequestSource
 from api.services.state import AppState
 
 
@@ -37,13 +37,19 @@ class IssuedTokens:
 
 
 async def password_grant(
-    *, username: str, password: str, scope: str | None, otp: str | None, client: Client, state: AppState
+    *,
+    username: str,
+    password: str,
+    scope: str | None,
+    otp: str | None,
+    source: RequestSource,
+    state: AppState,
 ) -> IssuedTokens:
     """Log in with a username and password (RFC 6749 section 4.3): a new session, unless throttled.
 
     With two-factor on, the password alone gets MfaRequired and an mfa_token; `otp` saves the round trip.
     """
-    address = client.ip or "unknown"
+    address = source.ip or "unknown"
     found = await login_sql.look_up(
         pair=throttle.pair_key(ip=address, username=username),
         address=throttle.address_key(address),
@@ -67,15 +73,15 @@ async def password_grant(
         second_factor = await _second_factor(user, otp, username=username, address=address, state=state)
     if counted:
         await throttle.record_success(ip=address, username=username)
-    issued = await open_session(user, client=client, state=state, granted=granted)
+    issued = await open_session(user, source=source, state=state, granted=granted)
     return replace(issued, second_factor=second_factor)
 
 
-async def mfa_grant(*, mfa_token: str, otp: str, client: Client, state: AppState) -> IssuedTokens:
+async def mfa_grant(*, mfa_token: str, otp: str, source: RequestSource, state: AppState) -> IssuedTokens:
     """The login's second step (`grant_type=mfa_otp`): the mfa_token and a TOTP or recovery code."""
     challenge = await challenges.find(mfa_token, moment=state.clock())
     user: User = challenge.user
-    address = client.ip or "unknown"
+    address = source.ip or "unknown"
     counted = await throttle.check(ip=address, username=user.username)
     try:
         second_factor = await _second_factor(user, otp, username=user.username, address=address, state=state)
@@ -88,7 +94,7 @@ async def mfa_grant(*, mfa_token: str, otp: str, client: Client, state: AppState
     if user.disabled:
         raise InactiveUser
     granted = scopes.within(challenge.scope, users.allowed_scopes(user, state.settings))
-    issued = await open_session(user, client=client, state=state, granted=granted)
+    issued = await open_session(user, source=source, state=state, granted=granted)
     return replace(issued, second_factor=second_factor)
 
 
@@ -102,7 +108,7 @@ async def _second_factor(user: User, otp: str, *, username: str, address: str, s
 
 
 async def open_session(
-    user: User, *, client: Client, state: AppState, granted: frozenset[str] | None = None
+    user: User, *, source: RequestSource, state: AppState, granted: frozenset[str] | None = None
 ) -> IssuedTokens:
     """A new session for a user who just proved who they are (logged in, or registered from the page)."""
     if granted is None:
@@ -110,7 +116,7 @@ async def open_session(
     # logins are frequent enough to carry the clean-up, so nothing needs scheduling
     await sessions.clean_up_if_due()
     session, refresh_token = await sessions.start(
-        user, scope=scopes.render(granted), client=client, lifetime=_refresh_lifetime(state)
+        user, scope=scopes.render(granted), source=source, lifetime=_refresh_lifetime(state)
     )
     return _issue(user, session, granted, refresh_token=refresh_token, state=state)
 

@@ -11,7 +11,6 @@ from api.core.jwt import InvalidToken
 from api.db import access_sql
 from api.db.models import User
 from api.errors import InsufficientScope, InvalidAccessToken, NotAuthenticated
-from api.schemas.users import UserOut
 from api.services import clients, users
 from api.services.state import AppState
 
@@ -51,8 +50,3 @@ async def resolve(token: str | None, state: AppState, *, required: tuple[str, ..
     if not principal.scopes.issuperset(required):
         raise InsufficientScope(required)
     return principal
-
-
-def user_json(user: User) -> bytes:
-    """`UserOut` as JSON, serialised once by pydantic (FastAPI would validate the model a second time)."""
-    return UserOut.model_validate(user).model_dump_json().encode()

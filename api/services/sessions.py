@@ -19,17 +19,17 @@ _next_cleanup = 0.0
 
 
 @dataclass(frozen=True, slots=True)
-class Client:
+class RequestSource:
     """Where a login comes from, as shown in the session list."""
 
     user_agent: str | None
     ip: str | None
 
 
-async def start(user: User, *, scope: str, client: Client, lifetime: timedelta) -> tuple[Session, str]:
+async def start(user: User, *, scope: str, source: RequestSource, lifetime: timedelta) -> tuple[Session, str]:
     """A new session for a successful login, and its first refresh token."""
-    user_agent = client.user_agent[:USER_AGENT_MAX_LENGTH] if client.user_agent else None
-    return await session_sql.start(user, scope=scope, user_agent=user_agent, ip=client.ip, lifetime=lifetime)
+    user_agent = source.user_agent[:USER_AGENT_MAX_LENGTH] if source.user_agent else None
+    return await session_sql.start(user, scope=scope, user_agent=user_agent, ip=source.ip, lifetime=lifetime)
 
 
 async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, str]:

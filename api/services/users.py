@@ -22,26 +22,27 @@ from api.errors import (
     WrongPassword,
 )
 from api.observability import metrics
-from api.schemas.users import UserCreate
 from api.services import links, mails, sessions
 from api.services.state import AppState
 
 
-async def self_register(data: UserCreate, *, state: AppState) -> User:
+async def self_register(
+    *, username: str, password: str, email: str | None, full_name: str | None, state: AppState
+) -> User:
     """Registration by the user themself, from the API or the page: refused while registration is closed."""
     if not state.settings.registration_open:
         raise RegistrationClosed
-    if state.settings.require_verified_email and data.email is None:
+    if state.settings.require_verified_email and email is None:
         raise EmailRequired("An e-mail address is required to register", field="email")
 
     async def verify_address(user: User) -> None:
         await mails.verification(user, state)
 
     user = await register(
-        username=data.username,
-        password=data.password,
-        email=data.email,
-        full_name=data.full_name,
+        username=username,
+        password=password,
+        email=email,
+        full_name=full_name,
         hasher=state.hasher,
         min_password_length=state.settings.password_min_length,
         on_created=verify_address,

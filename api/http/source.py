@@ -5,7 +5,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_address
 from starlette.requests import HTTPConnection
 
 from api.config import Settings
-from api.services.sessions import Client
+from api.services.sessions import RequestSource
 
 
 def client_address(
@@ -32,10 +32,10 @@ def _within(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bo
     return any(parsed in network for network in networks)
 
 
-def client_of(connection: HTTPConnection, settings: Settings) -> Client:
+def source_of(connection: HTTPConnection, settings: Settings) -> RequestSource:
     """Where a request comes from: user agent and address (proxy headers only from TRUSTED_PROXIES)."""
     peer = connection.client.host if connection.client else None
-    return Client(
+    return RequestSource(
         user_agent=connection.headers.get("user-agent"),
         ip=client_address(peer, connection.headers.get("x-forwarded-for"), settings.trusted_networks),
     )
