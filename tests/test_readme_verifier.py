@@ -1,4 +1,4 @@
-"""The README's "Verifying our tokens in another service", run as written against the running service."""
+"""docs/http-api.md's "Verifying our tokens in another service", run as written against the running service."""
 
 import re
 import time
@@ -11,18 +11,18 @@ import jwt as pyjwt
 from .conftest import PASSWORD
 from .live import Service, run_py, running_service
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+HTTP_API = Path(__file__).resolve().parent.parent / "docs" / "http-api.md"
 _ENV = {"JWT_ALGORITHM": "ES256", "API_SCOPES": "billing:read"}
 
 
-def readme_verifier(auth_url: str) -> dict[str, Any]:
-    """The README's example service, pointed at `auth_url`: its module's names (`app`, `jwks`, ...)."""
-    section = README.read_text().split("### Verifying our tokens in another service", 1)[1]
+def documented_verifier(auth_url: str) -> dict[str, Any]:
+    """The docs' example service, pointed at `auth_url`: its module's names (`app`, `jwks`, ...)."""
+    section = HTTP_API.read_text().split("### Verifying our tokens in another service", 1)[1]
     match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
     assert match is not None
     source = match.group(1).replace('"https://auth.example.com"', repr(auth_url))
     namespace: dict[str, Any] = {}
-    exec(compile(source, "README.md", "exec"), namespace)  # the README's own code, nothing added
+    exec(compile(source, "docs/http-api.md", "exec"), namespace)  # the docs' own code, nothing added
     return namespace
 
 
@@ -43,7 +43,7 @@ def kid(token: str) -> str:
     return value
 
 
-async def test_the_readme_service_verifies_our_tokens_from_the_jwks_alone(
+async def test_the_documented_service_verifies_our_tokens_from_the_jwks_alone(
     tmp_path: Path, fresh_database_url: str
 ) -> None:
     created = run_py(
@@ -56,8 +56,8 @@ async def test_the_readme_service_verifies_our_tokens_from_the_jwks_alone(
         user = httpx.post(
             f"{service.url}/token", data={"username": "alice", "password": PASSWORD}, timeout=10
         )
-        example = readme_verifier(service.url)
-        # PyJWT refetches for an unknown kid at most once per 30 s by default (the README says so): no wait
+        example = documented_verifier(service.url)
+        # PyJWT refetches for an unknown kid at most once per 30 s by default (the docs say so): no wait
         example["jwks"].cooldown_duration = 0
         transport = httpx.ASGITransport(app=example["app"])
         verifier = httpx.AsyncClient(transport=transport, base_url="http://billing")

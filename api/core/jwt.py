@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from jose import JWTError, jwt
 from jose.utils import base64url_encode
 
+from api.core.bounded_cache import BoundedCache
 from api.core.jwk import KeySet, Verifier
 
 ACCESS_TOKEN_TYPE = "access"
@@ -61,8 +62,7 @@ class TokenCodec:
         self._issuer = issuer
         self._audience = audience
         # tokens whose signature and claims were checked already; they still expire on time
-        self._verified: dict[str, AccessClaims] = {}
-        self._cache_size = cache_size
+        self._verified: BoundedCache[str, AccessClaims] = BoundedCache(cache_size)
 
     def use(self, keys: KeySet) -> None:
         """Sign and verify with this key set from now on (after a rotation)."""
@@ -106,11 +106,9 @@ class TokenCodec:
         claims = self._verified.get(token)
         if claims is None:
             claims = self._verify(token)
-            if len(self._verified) >= self._cache_size:
-                del self._verified[next(iter(self._verified))]  # the oldest entry
-            self._verified[token] = claims
+            self._verified.put(token, claims)
         elif claims.expires_at <= self._clock():
-            del self._verified[token]
+            self._verified.discard(token)
             raise InvalidToken("expired")
         return claims
 

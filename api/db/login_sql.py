@@ -6,23 +6,16 @@ the queries cost the database; like `session_sql.py` for the writes, they go as 
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from tortoise import connections
 
 from api.core import usernames
-from api.db import sql_batch
+from api.db import dialect, sql_batch
 from api.db.models import LoginThrottle, User
 
 _COUNTERS = (
     f'SELECT "key", "blocked_until" FROM "{LoginThrottle._meta.db_table}" WHERE "key" IN ({{0}}, {{1}})'
 )
 _USER = f'SELECT * FROM "{User._meta.db_table}" WHERE "username_key" = {{0}}'
-_MARKS = {"postgres": ("$1", "$2"), "sqlite": ("?", "?")}
-_QUERIES = {
-    dialect: {"counters": _COUNTERS.format(*marks), "user": _USER.format(*marks)}
-    for dialect, marks in _MARKS.items()
-}
+_QUERIES = dialect.statements(counters=_COUNTERS, user=_USER)
 _blocked_until = LoginThrottle._meta.fields_map["blocked_until"]
 _created_at = User._meta.fields_map["created_at"]
 
@@ -38,25 +31,19 @@ class LoginRecords:
 
 async def look_up(*, pair: str, address: str, username: str) -> LoginRecords:
     """The throttle's counters under these two keys (address and username; address), and the user named."""
-    dialect = connections.get("default").capabilities.dialect
-    queries = _QUERIES[dialect]
+    queries = _QUERIES[dialect.current()]
     reads: list[sql_batch.Statement] = [(queries["counters"], [pair, address])]
     # a name that could never be registered (too long, NUL bytes, ...) is not looked up, only "verified"
     if usernames.problem(usernames.normalize(username)) is None:
         reads.append((queries["user"], [usernames.lookup_key(username)]))
     counter_rows, *user_rows = await sql_batch.read(reads)
-    counters = [(row["key"], _datetime(row["blocked_until"], _blocked_until)) for row in counter_rows]
+    counters = [
+        (row["key"], _blocked_until.to_python_value(dialect.parse_datetime(row["blocked_until"])))
+        for row in counter_rows
+    ]
     user = None
     if user_rows and user_rows[0]:
         row = user_rows[0][0]
-        row["created_at"] = _datetime(row["created_at"], _created_at)
+        row["created_at"] = _created_at.to_python_value(dialect.parse_datetime(row["created_at"]))
         user = User._init_from_db(**row)
     return LoginRecords(pair=pair, counters=counters, user=user)
-
-
-def _datetime(value: Any, field: Any) -> datetime | None:
-    # SQLite hands back ISO text; the standard parser is several times faster than Tortoise's
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    parsed: datetime | None = field.to_python_value(value)
-    return parsed

@@ -6,14 +6,14 @@ session's new expiry and the next token; the claim lets exactly one of two simul
 """
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from tortoise import connections
 from tortoise.timezone import now
 
 from api.core.opaque import new_opaque_token, opaque_digest
-from api.db import sql_batch
+from api.db import dialect, sql_batch
 from api.db.models import RefreshToken, Session, User
 from api.errors import InactiveUser, InvalidRefreshToken
 
@@ -41,31 +41,14 @@ _NEW_SESSION = (
     f'INSERT INTO "{_SESSIONS}" ("id", "user_id", "scope", "created_at", "last_used_at", "expires_at", '
     '"user_agent", "ip") VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7})'
 )
-_MARKS = {"postgres": tuple(f"${n}" for n in range(1, 9)), "sqlite": ("?",) * 8}
-_STATEMENTS = (
-    ("lookup", _LOOKUP),
-    ("claim", _CLAIM),
-    ("extend", _EXTEND),
-    ("insert", _INSERT),
-    ("new_session", _NEW_SESSION),
+_QUERIES = dialect.statements(
+    lookup=_LOOKUP, claim=_CLAIM, extend=_EXTEND, insert=_INSERT, new_session=_NEW_SESSION
 )
-_QUERIES = {
-    dialect: {name: sql.format(*marks) for name, sql in _STATEMENTS} for dialect, marks in _MARKS.items()
-}
 _DATETIMES = (
     "created_at",
     "_token_expires_at",
     *(f"_session_{c}" for c in ("created_at", "last_used_at", "expires_at", "revoked_at")),
 )
-
-
-def _parsed(row: dict[str, Any], dialect: str) -> dict[str, Any]:
-    if dialect == "sqlite":
-        # SQLite hands back ISO text, and UUIDs as text
-        for column in _DATETIMES:
-            if isinstance(row[column], str):
-                row[column] = datetime.fromisoformat(row[column])
-    return row
 
 
 class TokenReused(Exception):
@@ -81,10 +64,10 @@ async def start(
 ) -> tuple[Session, str]:
     """A new session of the user, and its first refresh token, in one transaction."""
     client = connections.get("default")
-    dialect = client.capabilities.dialect
-    queries = _QUERIES[dialect]
+    spoken = client.capabilities.dialect
+    queries = _QUERIES[spoken]
     session_id = uuid.uuid4()
-    key: Any = session_id if dialect == "postgres" else str(session_id)
+    key = dialect.uuid_parameter(session_id, spoken)
     moment = now()
     expires_at = moment + lifetime
     token = new_opaque_token()
@@ -111,8 +94,7 @@ async def start(
 
 async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, str]:
     """Trade a refresh token for a new one; TokenReused for one rotated before (reuse detection)."""
-    dialect = connections.get("default").capabilities.dialect
-    queries = _QUERIES[dialect]
+    queries = _QUERIES[dialect.current()]
     digest = opaque_digest(refresh_token)
     moment = now()
     expires_at = moment + lifetime
@@ -121,7 +103,7 @@ async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, s
     def plan(rows: list[dict[str, Any]]) -> list[sql_batch.Statement]:
         if not rows:
             raise InvalidRefreshToken
-        row = _parsed(rows[0], dialect)
+        row = dialect.parse_datetimes(rows[0], _DATETIMES)
         if row["_session_revoked_at"] is not None:
             raise InvalidRefreshToken
         if row["_token_expires_at"] <= moment or row["_session_expires_at"] <= moment:

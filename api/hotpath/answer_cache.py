@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.core.bounded_cache import BoundedCache
+
 COUNTER_FILE = "changes.counter"
 _WIDTH = 8
 
@@ -71,11 +73,10 @@ class AnswerCache:
     ) -> None:
         self._counter = counter
         self._max_age = max_age_seconds
-        self._max_entries = max_entries
         # False while answers cannot be trusted (PostgreSQL's change notifications are down)
         self._enabled = enabled
         self._monotonic = monotonic
-        self._answers: dict[str, Answer] = {}
+        self._answers: BoundedCache[str, Answer] = BoundedCache(max_entries)
         self._generation = counter.read()
 
     def generation(self) -> int:
@@ -96,7 +97,7 @@ class AnswerCache:
             or time.time() >= answer.token_expires_at
             or not self._enabled()
         ):
-            del self._answers[token]
+            self._answers.discard(token)
             return None
         return answer
 
@@ -106,9 +107,7 @@ class AnswerCache:
         """Store an answer read from the database under the counter read before the query."""
         if generation != self._generation or self._max_age <= 0 or not self._enabled():
             return  # something changed meanwhile: the answer may be stale already
-        if len(self._answers) >= self._max_entries:
-            del self._answers[next(iter(self._answers))]  # the oldest entry
-        self._answers[token] = Answer(body, scopes, token_expires_at, self._monotonic() + self._max_age)
+        self._answers.put(token, Answer(body, scopes, token_expires_at, self._monotonic() + self._max_age))
 
     def bump(self) -> None:
         """Tell every worker of this machine that cached answers may be stale."""
