@@ -21,7 +21,7 @@ from api.db.connection import sqlite_file, tortoise_config
 from api.errors import DomainError
 from api.hotpath import me
 from api.hotpath.answer_cache import AnswerCache
-from api.hotpath.change_feed import announce_in_database
+from api.hotpath.change_feed import announce_change
 from api.hotpath.change_tracking import ChangeTracking
 from api.hotpath.me import MeFastPath
 from api.hotpath.token import TokenFastPath
@@ -117,17 +117,16 @@ def create_app(
         redoc_url=None,
     )
 
-    async def announce_change() -> None:
+    async def announce() -> None:
         answers: AnswerCache = app.state.answers
-        answers.bump()
-        await announce_in_database()
+        await announce_change(answers.counter)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if fast_paths:
         app.add_middleware(TokenFastPath, token_path=settings.token_path)
         app.add_middleware(MeFastPath)
     # around the routes and the fast paths: it sees an answer start once its change has committed
-    app.add_middleware(ChangeTracking, announce=announce_change)
+    app.add_middleware(ChangeTracking, announce=announce)
     if settings.metrics_token is not None:
         # added last, so outermost: it also sees the fast path's answers and the body limit's 413s
         app.add_middleware(RequestMetrics, fast_paths=me.PATHS | {settings.token_path})

@@ -19,7 +19,7 @@ from api.core.sealing import TOTP_SECRETS, Sealer
 from api.db import migrator
 from api.db.connection import sqlite_folder, tortoise_config
 from api.hotpath.answer_cache import COUNTER_FILE, AnswerCache, SharedCounter
-from api.hotpath.change_feed import ChangeFeed, announce_in_database
+from api.hotpath.change_feed import ChangeFeed, announce_change
 from api.mail.delivery import MailDelivery
 from api.mail.transport import FileTransport, SmtpTransport, Transport
 from api.observability import metrics
@@ -146,14 +146,13 @@ def answer_cache(settings: Settings) -> tuple[AnswerCache, ChangeFeed | None]:
     return cache, (feeds[0] if feeds else None)
 
 
-async def announce_change(settings: Settings) -> None:
-    """Tell every worker, here and on other machines, that cached answers may be stale (the command line)."""
+async def announce_change_from_outside(settings: Settings) -> None:
+    """`announce_change` for the command line, which has no answer cache of its own."""
     counter = SharedCounter(changes_counter_path(settings))
     try:
-        counter.bump()
+        await announce_change(counter)
     finally:
         counter.close()
-    await announce_in_database()
 
 
 def _transport(settings: Settings) -> Transport:

@@ -1,4 +1,4 @@
-"""docs/http-api.md's "Verifying our tokens in another service", run as written against the running service."""
+"""docs/http-api.md: "Verifying our tokens in another service", run as written against the service."""
 
 import re
 import time

@@ -112,3 +112,8 @@ class AnswerCache:
     def bump(self) -> None:
         """Tell every worker of this machine that cached answers may be stale."""
         self._counter.bump()
+
+    @property
+    def counter(self) -> SharedCounter:
+        """The counter of changes this cache is voided by."""
+        return self._counter

@@ -13,15 +13,18 @@ from typing import Any
 import asyncpg
 from tortoise import connections
 
-from api.hotpath.answer_cache import AnswerCache
+from api.hotpath.answer_cache import AnswerCache, SharedCounter
 
 logger = logging.getLogger("api.changes")
 CHANNEL = "auth_changes"
 _RETRY_SECONDS = 1.0
 
 
-async def announce_in_database() -> None:
-    """NOTIFY the other machines (PostgreSQL; nothing to do on SQLite, which one machine holds)."""
+async def announce_change(counter: SharedCounter) -> None:
+    """Tell every worker of this machine (the shared counter) and of the others (NOTIFY) that cached answers
+    may be stale; after the change's commit."""
+    counter.bump()
+    # PostgreSQL only: one machine holds a SQLite file, and its workers share the counter
     client = connections.get("default")
     if client.capabilities.dialect == "postgres":
         await client.execute_query("SELECT pg_notify($1, '')", [CHANNEL])
