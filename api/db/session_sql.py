@@ -1,6 +1,6 @@
 """Sessions and refresh tokens in fixed SQL: the login's new session, and refresh-token rotation.
 
-Every login and every refresh grant runs these, so, like `access.py` for the hot path, they skip the ORM's
+Every login and every refresh grant runs these, so, like `access_sql.py` for the hot path, they skip the ORM's
 query building. A rotation is one lookup, then (in one transaction) the conditional claim of the token, the
 session's new expiry and the next token; the claim lets exactly one of two simultaneous uses win.
 """

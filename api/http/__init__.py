@@ -1,4 +1,5 @@
-"""The auth edge: credentials read from a request, and every answer given as JSON or as a page.
+"""The HTTP edge: dependencies, credentials read from a request, where it comes from, every answer given as
+JSON or as a page, and the middleware that wraps every request.
 
-Routes and the fast path import these modules; they import no route.
+Routes and the fast paths import these modules; they import no route, and the middleware no route dependency.
 """

@@ -16,7 +16,7 @@ from api.services.principals import Principal
 from api.services.sessions import RequestSource
 from api.services.state import AppState
 
-# the OpenAPI document replaces this tokenUrl with settings.token_url (see api/openapi.py)
+# the OpenAPI document replaces this tokenUrl with settings.token_url (see api/http/openapi.py)
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes=scopes.DESCRIPTIONS, auto_error=False)
 
 
