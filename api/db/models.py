@@ -1,6 +1,6 @@
 """Tortoise models: what the database holds.
 
-Every change here needs a migration (`tortoise makemigrations`, see the README). Docstrings become table
+Every change here needs a migration (`tortoise makemigrations`, see docs/operations.md). Docstrings become table
 comments in the migrations, and Tortoise's SQLite migrations split statements at each semicolon: none in them.
 """
 
