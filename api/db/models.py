@@ -1,7 +1,8 @@
 """Tortoise models: what the database holds.
 
-Every change here needs a migration (`tortoise makemigrations`, see docs/operations.md). Docstrings become table
-comments in the migrations, and Tortoise's SQLite migrations split statements at each semicolon: none in them.
+Every change here needs a migration (`tortoise makemigrations`, see docs/operations.md). Docstrings become
+table comments in the migrations, and Tortoise's SQLite migrations split statements at each semicolon: none
+in them.
 """
 
 from tortoise import fields
