@@ -62,9 +62,8 @@ def create_app(
 ) -> FastAPI:
     """The FastAPI app for these settings (by default, the environment's).
 
-    `fast_paths=False` leaves `GET /user/me` and the refresh grant to their routes (the tests compare the
-    answers); `clock` is
-    what expiring links, throttles and the outbox take as "now" (tests move it forward).
+    `fast_paths=False` leaves `GET /user/me` and the plain grants to their routes (the tests compare the
+    answers); `clock` is what expiring links, throttles and the outbox take as "now" (tests move it forward).
     """
     settings = settings if settings is not None else get_settings()
 
