@@ -88,6 +88,6 @@ async def test_eight_processes_preparing_a_database_at_once_migrate_it_once(
     assert outcomes == ["ok"] * 8
     history = await query(fresh_database_url, "SELECT app, name FROM tortoise_migrations")
     shipped = sorted(
-        path.stem for path in (Path(__file__).parent.parent / "api" / "migrations").glob("[0-9]*.py")
+        path.stem for path in (Path(__file__).parent.parent / "api" / "db" / "migrations").glob("[0-9]*.py")
     )
     assert sorted(history) == [("models", name) for name in shipped]
