@@ -7,7 +7,7 @@ from pathlib import Path
 
 from api.config import Settings
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("api.keys")  # its name before the move, kept for log filters
 
 KEY_FILE_NAME = "secret.key"
 # start-up reads the key more than once: say it once per file

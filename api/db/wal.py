@@ -14,7 +14,7 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("api.wal")  # its name before the move, kept for log filters
 
 # the requests' connection checkpoints only past this many pages (4 KiB each): the backstop
 BACKSTOP_PAGES = 3_000
