@@ -17,11 +17,11 @@ from api.bootstrap import answer_cache, build_state, prepare_schema
 from api.config import Settings, get_settings
 from api.core import scopes
 from api.db import wal
-from api.db.connection import sqlite_file, tortoise_config
+from api.db.changes import Changes
+from api.db.connection import database_config, sqlite_file
 from api.errors import DomainError
 from api.hotpath import me
-from api.hotpath.answer_cache import AnswerCache
-from api.hotpath.change_feed import announce_change
+from api.hotpath.change_feed import Announcer
 from api.hotpath.change_tracking import ChangeTracking
 from api.hotpath.me import MeFastPath
 from api.hotpath.token import TokenFastPath
@@ -73,9 +73,10 @@ def create_app(
         app.state.auth = state
         answers, feed = answer_cache(settings)
         app.state.answers = answers
+        app.state.announce = Announcer(answers.counters)
         try:
             await state.hasher.warm_up()
-            async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            async with RegisterTortoise(app, config=database_config(settings)):
                 await prepare_schema(settings)
                 await state.keys.prepare()
                 state.keys.start()
@@ -116,9 +117,9 @@ def create_app(
         redoc_url=None,
     )
 
-    async def announce() -> None:
-        answers: AnswerCache = app.state.answers
-        await announce_change(answers.counter)
+    async def announce(made: Changes) -> None:
+        announcer: Announcer = app.state.announce
+        await announcer(made)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if fast_paths:

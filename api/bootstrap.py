@@ -16,10 +16,11 @@ from api.core.csrf import CsrfTokens
 from api.core.jwt import TokenCodec
 from api.core.passwords import PasswordHasher, build_context, common_passwords
 from api.core.sealing import TOTP_SECRETS, Sealer
-from api.db import migrator
-from api.db.connection import sqlite_folder, tortoise_config
-from api.hotpath.answer_cache import COUNTER_FILE, AnswerCache, SharedCounter
-from api.hotpath.change_feed import ChangeFeed, announce_change
+from api.db import changes, migrator
+from api.db.connection import database_config, sqlite_folder
+from api.hotpath.answer_cache import AnswerCache
+from api.hotpath.change_counters import COUNTER_FILE, ChangeCounters
+from api.hotpath.change_feed import Announcer, ChangeFeed
 from api.mail.delivery import MailDelivery
 from api.mail.transport import FileTransport, SmtpTransport, Transport
 from api.observability import metrics
@@ -27,6 +28,8 @@ from api.secret_key import resolve_secret_key
 from api.services import mails
 from api.services.keyring import KeyRing
 from api.services.state import AppState
+
+_SQLITE_ENGINE = "tortoise.backends.sqlite"
 
 
 def ensure_storage(settings: Settings) -> str:
@@ -38,11 +41,15 @@ def ensure_storage(settings: Settings) -> str:
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[str]:
-    """The storage created and Tortoise connected for a command outside the app's lifespan; the secret key."""
+    """The storage created and Tortoise connected for a command outside the app's lifespan; the secret key.
+
+    What the command's writes change is announced to every worker when it is done, as a request's is.
+    """
     secret = ensure_storage(settings)
-    await Tortoise.init(config=tortoise_config(settings.database_url))
+    await Tortoise.init(config=database_config(settings))
     try:
-        yield secret
+        async with tracking_changes(settings):
+            yield secret
     finally:
         await Tortoise.close_connections()
 
@@ -116,12 +123,9 @@ def key_ring(settings: Settings, *, secret: str, codec: TokenCodec, clock: Calla
 
 
 def changes_counter_path(settings: Settings) -> Path:
-    """The shared counter of changes: beside a SQLite file (whoever opens it shares it), else in DATA_DIR."""
+    """The shared change counters: beside a SQLite file (whoever opens it shares it), else in DATA_DIR."""
     connection = expand_db_url(settings.database_url)
-    if (
-        connection["engine"] == "tortoise.backends.sqlite"
-        and sqlite_folder(settings.database_url) is not None
-    ):
+    if connection["engine"] == _SQLITE_ENGINE and sqlite_folder(settings.database_url) is not None:
         return Path(f"{connection['credentials']['file_path']}.changes")
     return settings.data_dir / COUNTER_FILE
 
@@ -130,32 +134,31 @@ def answer_cache(settings: Settings) -> tuple[AnswerCache, ChangeFeed | None]:
     """The `GET /user/me` answer cache, and on PostgreSQL the feed of other machines' changes."""
     feeds: list[ChangeFeed] = []
     cache = AnswerCache(
-        SharedCounter(changes_counter_path(settings)),
+        ChangeCounters(changes_counter_path(settings)),
         max_age_seconds=settings.answer_cache_seconds,
         # on PostgreSQL, only while this worker hears of other machines' changes
         enabled=lambda: all(feed.listening for feed in feeds),
     )
-    connection = expand_db_url(settings.database_url)
-    if connection["engine"] == "tortoise.backends.asyncpg":
-        credentials = connection["credentials"]
-        feeds.append(
-            ChangeFeed(
-                {key: credentials.get(key) for key in ("host", "port", "user", "password", "database")}, cache
-            )
-        )
+    if expand_db_url(settings.database_url)["engine"] == "tortoise.backends.asyncpg":
+        feeds.append(ChangeFeed(cache.counters))
     return cache, (feeds[0] if feeds else None)
 
 
-async def announce_change_from_outside(settings: Settings) -> None:
-    """`announce_change` for the command line, which has no answer cache of its own."""
-    counter = SharedCounter(changes_counter_path(settings))
+@asynccontextmanager
+async def tracking_changes(settings: Settings) -> AsyncIterator[None]:
+    """Writes outside a request (a command) announced to every worker once they are done, as requests do."""
+    counters = ChangeCounters(changes_counter_path(settings))
     try:
-        await announce_change(counter)
+        async with changes.tracking(Announcer(counters)):
+            yield
     finally:
-        counter.close()
+        counters.close()
 
 
-def _transport(settings: Settings) -> Transport:
+def _transport(settings: Settings) -> Transport | None:
+    if settings.smtp_url is None and expand_db_url(settings.database_url)["engine"] != _SQLITE_ENGINE:
+        # a shared database: its outbox is for the nodes that can send mail, not for this node's folder
+        return None
     if settings.smtp_url is None:
         # development: nothing to install, and every link can be followed from the log or the file
         return FileTransport(settings.data_dir / "mail")

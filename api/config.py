@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # how long a worker may give a `GET /user/me` answer again without the database, unless anything it
     # depends on changes first (which every worker hears of at once); 0 turns the cache off
     answer_cache_seconds: float = Field(default=60.0, ge=0, le=600)
+    # SQLite: FULL keeps every acknowledged write through a power cut; NORMAL may lose the last few, for speed
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     # administrators without two-factor get tokens without `admin`
     mfa_required_for_admins: bool = False
 

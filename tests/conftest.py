@@ -23,6 +23,7 @@ from tortoise import Tortoise, connections
 
 from api import create_app
 from api.config import Settings
+from api.db import changes
 from api.db.models import User
 
 from .live import free_port
@@ -91,7 +92,23 @@ async def serve(
             await app.state.auth.keys.prepare()  # the signing key made at start went with the tables
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
-            yield app, client
+            _APPS[client] = app
+            try:
+                yield app, client
+            finally:
+                del _APPS[client]
+
+
+# the app each client of `serve` talks to, for the writes a test makes straight to the database
+_APPS: dict[httpx.AsyncClient, FastAPI] = {}
+
+
+@asynccontextmanager
+async def direct_writes(client: httpx.AsyncClient) -> AsyncIterator[None]:
+    """Writes a test makes straight to the database, announced to the app like a request's (none may go
+    unannounced: outside such a block they raise UntrackedChange)."""
+    async with changes.tracking(_APPS[client].state.announce):
+        yield
 
 
 @pytest.fixture
@@ -152,7 +169,8 @@ async def logged_in(
 async def admin_token(client: httpx.AsyncClient, username: str = "root") -> str:
     """An administrator's access token (the account is made an admin in the database)."""
     assert (await register(client, username)).status_code == 201
-    await User.filter(username_key=username).update(is_admin=True)
+    async with direct_writes(client):
+        await User.filter(username_key=username).update(is_admin=True)
     token: str = (await login(client, username)).json()["access_token"]
     return token
 

@@ -7,7 +7,7 @@ import pytest
 
 from api.db.models import User
 
-from .conftest import PASSWORD, bearer, login, register, token_for
+from .conftest import PASSWORD, bearer, direct_writes, login, register, token_for
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,8 @@ async def test_session_path_with_garbage_is_422(client: httpx.AsyncClient) -> No
 @pytest.mark.parametrize("user_id", ["99999999999999999999", "-1", "1e3"])
 async def test_admin_paths_with_odd_ids_are_422(client: httpx.AsyncClient, user_id: str) -> None:
     await register(client, "root")
-    await User.filter(username_key="root").update(is_admin=True)
+    async with direct_writes(client):
+        await User.filter(username_key="root").update(is_admin=True)
     token = (await login(client, "root")).json()["access_token"]
     response = await client.get(f"/users/{user_id}", headers=bearer(token))
     assert response.status_code == 422

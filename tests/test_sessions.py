@@ -10,7 +10,7 @@ from tortoise.timezone import now
 from api.db.models import RefreshToken, Session
 from api.services import sessions
 
-from .conftest import logged_in, login, me_status, refresh
+from .conftest import direct_writes, logged_in, login, me_status, refresh
 
 INVALID_GRANT = "invalid_grant"
 
@@ -96,8 +96,11 @@ async def test_clean_up_deletes_expired_and_long_revoked_sessions(client: httpx.
     revoked = (await login(client)).json()
     expired_id = jwt.get_unverified_claims(expired["access_token"])["sid"]
     revoked_id = jwt.get_unverified_claims(revoked["access_token"])["sid"]
-    await Session.filter(id=expired_id).update(expires_at=now() - timedelta(minutes=1))
-    await Session.filter(id=revoked_id).update(revoked_at=now() - timedelta(days=2))
-    await sessions.clean_up(now())
+    async with direct_writes(client):
+        await Session.filter(id=expired_id).update(expires_at=now() - timedelta(minutes=1))
+    async with direct_writes(client):
+        await Session.filter(id=revoked_id).update(revoked_at=now() - timedelta(days=2))
+    async with direct_writes(client):
+        await sessions.clean_up(now())
     assert await Session.all().count() == 1
     assert await RefreshToken.all().count() == 1

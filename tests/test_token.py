@@ -16,6 +16,7 @@ from .conftest import (
     SECRET,
     Clock,
     bearer,
+    direct_writes,
     logged_in,
     login,
     make_settings,
@@ -144,21 +145,24 @@ async def test_unknown_scope_is_400_invalid_scope(client: httpx.AsyncClient) -> 
 
 async def test_admin_gets_every_scope_when_none_is_asked_for(client: httpx.AsyncClient) -> None:
     await register(client, "root")
-    await User.filter(username_key="root").update(is_admin=True)
+    async with direct_writes(client):
+        await User.filter(username_key="root").update(is_admin=True)
     response = await login(client, "root")
     assert response.json()["scope"] == "admin profile"
 
 
 async def test_asking_for_fewer_scopes_grants_only_those(client: httpx.AsyncClient) -> None:
     await register(client, "root")
-    await User.filter(username_key="root").update(is_admin=True)
+    async with direct_writes(client):
+        await User.filter(username_key="root").update(is_admin=True)
     response = await login(client, "root", scope="profile")
     assert response.json()["scope"] == "profile"
 
 
 async def test_disabled_user_cannot_log_in(client: httpx.AsyncClient) -> None:
     await register(client, "alice")
-    await User.filter(username_key="alice").update(disabled=True)
+    async with direct_writes(client):
+        await User.filter(username_key="alice").update(disabled=True)
     response = await login(client, "alice")
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
@@ -251,7 +255,8 @@ async def test_the_login_fast_path_answers_byte_for_byte_as_the_route(
         async with serve(make_settings(tmp_path / str(fast)), me_fast_path=fast) as (_, client):
             assert (await register(client, "alice")).status_code == 201
             if form.get("mfa"):
-                await User.filter(username_key="alice").update(mfa_enabled=True)
+                async with direct_writes(client):
+                    await User.filter(username_key="alice").update(mfa_enabled=True)
             fields = {
                 "username": "alice",
                 "password": PASSWORD,

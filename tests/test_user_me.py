@@ -18,7 +18,7 @@ from api.core.jwk import hmac_key_set
 from api.core.jwt import TokenCodec
 from api.db.models import Session, User
 
-from .conftest import SECRET, bearer, login, make_settings, register, serve, token_for
+from .conftest import SECRET, bearer, direct_writes, login, make_settings, register, serve, token_for
 
 
 def b64url(part: object) -> str:
@@ -106,13 +106,15 @@ async def test_token_without_the_access_type_is_401(client: httpx.AsyncClient) -
 
 async def test_token_of_a_deleted_user_is_401(client: httpx.AsyncClient) -> None:
     token = await token_for(client, "alice")
-    await User.filter(username_key="alice").delete()
+    async with direct_writes(client):
+        await User.filter(username_key="alice").delete()
     await assert_invalid_token(client, token)
 
 
 async def test_disabled_user_is_400_inactive_user(client: httpx.AsyncClient) -> None:
     token = await token_for(client, "alice")
-    await User.filter(username_key="alice").update(disabled=True)
+    async with direct_writes(client):
+        await User.filter(username_key="alice").update(disabled=True)
     response = await client.get("/user/me", headers=bearer(token))
     assert response.status_code == 400
     assert response.json() == {"detail": "Inactive user"}
@@ -120,7 +122,8 @@ async def test_disabled_user_is_400_inactive_user(client: httpx.AsyncClient) -> 
 
 async def test_token_without_profile_scope_is_403_insufficient_scope(client: httpx.AsyncClient) -> None:
     await register(client, "root")
-    await User.filter(username_key="root").update(is_admin=True)
+    async with direct_writes(client):
+        await User.filter(username_key="root").update(is_admin=True)
     token = (await login(client, "root", scope="admin")).json()["access_token"]
     response = await client.get("/user/me", headers=bearer(token))
     assert response.status_code == 403
@@ -152,9 +155,11 @@ async def test_fast_path_and_route_answer_byte_for_byte_alike(
     async with serve(settings) as (_, client):
         alice = await token_for(client, "alice")
         bob = await token_for(client, "bob")
-        await User.filter(username_key="bob").update(disabled=True)
+        async with direct_writes(client):
+            await User.filter(username_key="bob").update(disabled=True)
         await register(client, "root")
-        await User.filter(username_key="root").update(is_admin=True)
+        async with direct_writes(client):
+            await User.filter(username_key="root").update(is_admin=True)
         root = (await login(client, "root", scope="admin")).json()["access_token"]
     requests = {
         "owner": bearer(alice),

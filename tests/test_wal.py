@@ -7,7 +7,7 @@ from contextlib import closing
 from pathlib import Path
 
 from api.db import wal
-from api.db.connection import tortoise_config
+from api.db.connection import database_config, tortoise_config
 
 from .conftest import ON_POSTGRES, make_settings, register, serve
 
@@ -55,4 +55,27 @@ async def test_the_service_checkpoints_in_its_own_thread_while_it_runs(
             await asyncio.sleep(0.01)
         # a SQLite file has its checkpointer; PostgreSQL has no WAL of ours to look after
         assert bool(_checkpoint_threads()) is not ON_POSTGRES
+    assert _checkpoint_threads() == []
+
+
+def test_every_acknowledged_commit_is_synced_unless_the_setting_relaxes_it(tmp_path: Path) -> None:
+    def synchronous(**overrides: object) -> object:
+        settings = make_settings(tmp_path, database_url=f"sqlite://{tmp_path}/auth.sqlite3", **overrides)
+        return database_config(settings)["connections"]["default"]["credentials"]["synchronous"]
+
+    assert synchronous() == "FULL"
+    assert synchronous(sqlite_synchronous="NORMAL") == "NORMAL"
+    # a URL parameter wins
+    url = f"sqlite://{tmp_path}/auth.sqlite3?synchronous=OFF"
+    assert tortoise_config(url)["connections"]["default"]["credentials"]["synchronous"] == "OFF"
+
+
+async def test_the_checkpoint_thread_survives_errors_and_stops_cleanly(tmp_path: Path) -> None:
+    broken = tmp_path / "not-a-database.sqlite3"
+    broken.write_bytes(b"this is not a SQLite file, " * 100)
+    checkpointer = wal.Checkpointer(broken, interval=0.01)
+    checkpointer.start()
+    for _ in range(100):  # several rounds fail
+        await asyncio.sleep(0.01)
+    await checkpointer.stop()
     assert _checkpoint_threads() == []

@@ -6,7 +6,7 @@ import getpass
 import sys
 from collections.abc import Callable
 
-from api.bootstrap import announce_change_from_outside, build_state, open_database, prepare_schema
+from api.bootstrap import build_state, open_database, prepare_schema
 from api.config import Settings, get_settings
 from api.core import usernames
 from api.db import migrator
@@ -70,7 +70,6 @@ async def _make_admin(username: str, password_reader: Callable[[], str], *, sett
         if user is not None:
             user.is_admin = True
             await user.save(update_fields=["is_admin"])
-            await announce_change_from_outside(settings)
             return f"{user.username} is now an admin" + (
                 " (the account is disabled)" if user.disabled else ""
             )

@@ -7,6 +7,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.backends.base.config_generator import expand_db_url
 
+from api.config import Settings, get_settings
 from api.db import wal
 
 MODELS = ["api.db.models"]
@@ -20,14 +21,15 @@ def apps_config() -> dict[str, dict[str, Any]]:
     return {"models": {"models": MODELS, "migrations": MIGRATIONS, "default_connection": "default"}}
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
+def tortoise_config(database_url: str, *, synchronous: str = "FULL") -> dict[str, Any]:
     """The Tortoise config dict for one database URL and this project's models."""
     connection = expand_db_url(database_url)
     if connection["engine"] == _SQLITE_ENGINE:
         # several workers share one SQLite file: wait for the write lock instead of failing at once
         connection["credentials"].setdefault("busy_timeout", 5000)
-        # WAL's recommended durability: no corruption, at most the last commits lost on a power cut
-        connection["credentials"].setdefault("synchronous", "NORMAL")
+        # FULL: an acknowledged commit survives a power cut (each commit syncs the WAL); NORMAL risks the last
+        # few commits for fewer syncs (SQLITE_SYNCHRONOUS; a `synchronous` URL parameter wins over both)
+        connection["credentials"].setdefault("synchronous", synchronous)
         if sqlite_file(database_url) is not None:
             # wal.Checkpointer copies the WAL in its own thread; this connection's checkpoint is the backstop
             connection["credentials"].setdefault("wal_autocheckpoint", wal.BACKSTOP_PAGES)
@@ -37,6 +39,11 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def database_config(settings: Settings) -> dict[str, Any]:
+    """The Tortoise config dict for these settings."""
+    return tortoise_config(settings.database_url, synchronous=settings.sqlite_synchronous)
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -67,9 +74,8 @@ async def database_is_reachable() -> bool:
 
 
 def __getattr__(name: str) -> Any:
-    # `tortoise makemigrations` reads `api.db.TORTOISE_ORM` (pyproject's [tool.tortoise]): built when asked
+    # `tortoise makemigrations` reads `api.db.connection.TORTOISE_ORM` (pyproject's [tool.tortoise]): built
+    # when asked
     if name == "TORTOISE_ORM":
-        from api.config import get_settings
-
-        return tortoise_config(get_settings().database_url)
+        return database_config(get_settings())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from api.core import usernames
+from api.db.tracked import TrackedManager, Watch, watch
 
 USER_AGENT_MAX_LENGTH = 400
 
@@ -32,6 +33,7 @@ class User(Model):
 
     class Meta:
         table = "users"
+        manager = TrackedManager()
 
     def __str__(self) -> str:
         return self.username
@@ -54,6 +56,7 @@ class Session(Model):
 
     class Meta:
         table = "sessions"
+        manager = TrackedManager()
 
 
 class RefreshToken(Model):
@@ -234,3 +237,8 @@ class MfaChallenge(Model):
 
     class Meta:
         table = "mfa_challenges"
+
+
+# what a `GET /user/me` answer shows or checks: the user, and whether the token's session is still on
+watch(User, Watch(user_field="id"))
+watch(Session, Watch(user_field="user_id", fields=frozenset({"user_id", "revoked_at"})))

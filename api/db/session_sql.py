@@ -44,6 +44,9 @@ _NEW_SESSION = (
 _QUERIES = dialect.statements(
     lookup=_LOOKUP, claim=_CLAIM, extend=_EXTEND, insert=_INSERT, new_session=_NEW_SESSION
 )
+# a revocation waits for the rotation that read its session, or the rotation sees it (SQLite's writer lock,
+# taken before the read, does the same)
+_QUERIES["postgres"]["lookup"] += " FOR UPDATE OF s"
 _DATETIMES = (
     "created_at",
     "_token_expires_at",

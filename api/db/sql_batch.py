@@ -41,19 +41,22 @@ async def write(statements: Sequence[Statement]) -> None:
 
 
 async def read_then_write(read: Statement | None, plan: Plan, *, guarded: bool = False) -> tuple[Rows, bool]:
-    """The rows of `read`, then `plan`'s statements in one transaction; with `guarded`, all or none of them,
+    """The rows of `read`, then `plan`'s statements, in one transaction; with `guarded`, all or none of them,
     depending on whether the first changes a row.
 
-    The answer is the rows, and whether the writes were made (False too when `plan` made none).
+    The read is made inside the write transaction (on SQLite, after taking the write lock; on PostgreSQL, a
+    read that must not change before the writes locks its rows with FOR UPDATE), so nothing committed in
+    between can contradict what the plan saw. The answer is the rows, and whether the writes were made (False
+    too when `plan` made none).
     """
     client = connections.get("default")
     if client.capabilities.dialect == "sqlite" and not isinstance(client, TransactionalDBClient):
         return await _in_sqlite_thread(client, read, plan, guarded=guarded)
-    rows = await client.execute_query_dict(read[0], list(read[1])) if read is not None else []
-    statements = plan(rows)
-    if not statements:
-        return rows, False
     async with in_transaction() as connection:
+        rows = await connection.execute_query_dict(read[0], list(read[1])) if read is not None else []
+        statements = plan(rows)
+        if not statements:
+            return rows, False
         for index, (sql, values) in enumerate(statements):
             changed, _ = await connection.execute_query(sql, list(values))
             if guarded and index == 0 and not changed:
@@ -65,13 +68,15 @@ async def _in_sqlite_thread(
     client: BaseDBAsyncClient, read: Statement | None, plan: Plan, *, guarded: bool
 ) -> tuple[Rows, bool]:
     def exchange(db: sqlite3.Connection) -> tuple[Rows, bool]:
-        rows = [dict(row) for row in db.execute(*read).fetchall()] if read is not None else []
-        statements = plan(rows)
-        if not statements:
-            return rows, False
-        # IMMEDIATE takes the write lock at once, waiting up to busy_timeout behind other workers
+        # IMMEDIATE takes the write lock at once, waiting up to busy_timeout behind other workers: the read
+        # sees every commit before it, and none can come between it and the writes
         db.execute("BEGIN IMMEDIATE")
         try:
+            rows = [dict(row) for row in db.execute(*read).fetchall()] if read is not None else []
+            statements = plan(rows)
+            if not statements:
+                db.execute("ROLLBACK")
+                return rows, False
             for index, (sql, values) in enumerate(statements):
                 if db.execute(sql, values).rowcount == 0 and guarded and index == 0:
                     db.execute("ROLLBACK")

@@ -50,8 +50,8 @@ class Checkpointer:
             await asyncio.sleep(self._interval)
             try:
                 await self.checkpoint()
-            except sqlite3.Error as exc:
-                # the next round tries again; meanwhile the backstop keeps the WAL bounded
+            except Exception as exc:
+                # the next round tries again; meanwhile the requests' connection keeps the WAL bounded
                 logger.warning("WAL checkpoint failed: %s", exc)
 
     def _checkpoint(self) -> tuple[int, int, int]:

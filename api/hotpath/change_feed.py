@@ -13,29 +13,62 @@ from typing import Any
 import asyncpg
 from tortoise import connections
 
-from api.hotpath.answer_cache import AnswerCache, SharedCounter
+from api.db.changes import Changes
+from api.db.internals import postgres_connect_arguments
+from api.hotpath.change_counters import ChangeCounters
 
 logger = logging.getLogger("api.changes")
 CHANNEL = "auth_changes"
 _RETRY_SECONDS = 1.0
+_MAX_PAYLOAD = 7_900
+# how soon a connection that stopped answering is noticed (and the cache turned off)
+_HEARTBEAT_SECONDS = 2.0
 
 
-async def announce_change(counter: SharedCounter) -> None:
-    """Tell every worker of this machine (the shared counter) and of the others (NOTIFY) that cached answers
-    may be stale; after the change's commit."""
-    counter.bump()
-    # PostgreSQL only: one machine holds a SQLite file, and its workers share the counter
-    client = connections.get("default")
-    if client.capabilities.dialect == "postgres":
-        await client.execute_query("SELECT pg_notify($1, '')", [CHANNEL])
+class Announcer:
+    """Tells every worker, here (the shared counters) and on other machines (NOTIFY), whose answers to forget.
+
+    It runs after the change has committed, so it never fails: when NOTIFY does, the error is logged and this
+    machine forgets every answer (the other machines' feeds notice a lost connection on their own).
+    """
+
+    def __init__(self, counters: ChangeCounters) -> None:
+        self._counters = counters
+
+    async def __call__(self, changes: Changes) -> None:
+        users = None if changes.everyone else changes.users
+        self._counters.bump(users)
+        try:
+            client = connections.get("default")
+            if client.capabilities.dialect == "postgres":
+                await client.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, _payload(users)])
+        except Exception:
+            logger.exception("could not tell other machines of a change; this machine's answers are voided")
+            self._counters.bump(None)
+
+
+def _payload(users: set[int] | None) -> str:
+    # NOTIFY takes under 8000 bytes; a change of that many users concerns everyone's answers anyway
+    text = "*" if users is None else ",".join(map(str, sorted(users)))
+    return text if len(text) <= _MAX_PAYLOAD else "*"
+
+
+def _users(payload: str) -> list[int] | None:
+    """The users a notification names; None for everyone (also what 0.2.0's empty payload means)."""
+    if payload in ("", "*"):
+        return None
+    try:
+        return [int(part) for part in payload.split(",")]
+    except ValueError:
+        return None
 
 
 class ChangeFeed:
     """A worker's LISTEN connection: each notification bumps the machine's counter."""
 
-    def __init__(self, connect: dict[str, Any], cache: AnswerCache) -> None:
-        self._connect = connect
-        self._cache = cache
+    def __init__(self, counters: ChangeCounters, *, heartbeat_seconds: float = _HEARTBEAT_SECONDS) -> None:
+        self._counters = counters
+        self._heartbeat = heartbeat_seconds
         self.listening = False
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -53,14 +86,14 @@ class ChangeFeed:
         await self._task
         self._task = None
 
-    def _notified(self, *_args: object) -> None:
-        self._cache.bump()
+    def _notified(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        self._counters.bump(_users(payload))
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                connection = await asyncpg.connect(**self._connect)
-            except (OSError, asyncpg.PostgresError) as exc:
+                connection = await asyncpg.connect(**postgres_connect_arguments(), timeout=self._heartbeat)
+            except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
                 logger.warning("cannot listen for changes (%s); answers are not cached meanwhile", exc)
             else:
                 await self._listen(connection)
@@ -73,13 +106,23 @@ class ChangeFeed:
         try:
             await connection.add_listener(CHANNEL, self._notified)
             # whatever happened while nobody listened is unknown: forget it all
-            self._cache.bump()
+            self._counters.bump(None)
             self.listening = True
-            await _first(lost.wait(), self._stopping.wait())
+            await _first(lost.wait(), self._stopping.wait(), self._beat(connection))
         finally:
             self.listening = False
             with contextlib.suppress(Exception):
                 await connection.close(timeout=2)
+
+    async def _beat(self, connection: asyncpg.Connection) -> None:
+        """Return when the connection stops answering: a half-open one never says it was lost."""
+        while True:
+            await asyncio.sleep(self._heartbeat)
+            try:
+                await connection.fetchval("SELECT 1", timeout=self._heartbeat)
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                logger.warning("the change feed's connection stopped answering (%r); listening again", exc)
+                return
 
 
 async def _first(*waits: Coroutine[Any, Any, Any]) -> None:

@@ -1,6 +1,4 @@
-"""The ASGI middleware that turns a request's `changed()` into a bumped counter, before its answer leaves."""
-
-from collections.abc import Awaitable, Callable
+"""The ASGI middleware announcing a request's changes after its work commits, before its answer leaves."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -8,27 +6,26 @@ from api.db import changes
 
 
 class ChangeTracking:
-    """Around every request that may write: once the route has committed, tell every worker (and machine)."""
+    """Around every request: what its writes touched is announced once the route has committed."""
 
-    def __init__(self, app: ASGIApp, *, announce: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, app: ASGIApp, *, announce: changes.Announce) -> None:
         self.app = app
         self._announce = announce
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        tracked = changes.track()
+        with changes.noting() as tracked:
 
-        async def send_after_announcing(message: Message) -> None:
-            # the route has returned, so its transaction is committed: announce before the client can act
-            if message["type"] == "http.response.start" and tracked.made:
-                tracked.made = False
-                await self._announce()
-            await send(message)
+            async def send_after_announcing(message: Message) -> None:
+                # the route has returned, so its transaction is committed: announce before the client can act
+                if message["type"] == "http.response.start" and tracked:
+                    await self._announce(tracked.taken())
+                await send(message)
 
-        try:
-            await self.app(scope, receive, send_after_announcing)
-        finally:
-            if tracked.made:  # the route failed after its change: announce it all the same
-                await self._announce()
+            try:
+                await self.app(scope, receive, send_after_announcing)
+            finally:
+                if tracked:  # the route failed after its change: announce it all the same
+                    await self._announce(tracked.taken())

@@ -1,9 +1,10 @@
 """The fast path for `GET /user/me`: the busiest route, answered before routing.
 
 FastAPI's routing and dependency resolution cost more than the work itself, so this middleware answers
-`GET /user/me` (and `/users/me`) on its own, with the very functions the route uses: `principals.resolve`
-for the caller (signature, session and user checked in the database as always), `schemas.users.user_json` for
-the body, and `error_response` for every refusal. The answers are byte for byte the route's (tested).
+`GET /user/me` (and `/users/me`) on its own, with the very functions the route uses: `principals.resolve`'s
+two halves for the caller (`claims_of`, then `principal_of`: signature, session and user checked in the
+database as always), `schemas.users.user_json` for the body, and `error_response` for every refusal. The
+answers are byte for byte the route's (tested).
 """
 
 from starlette.requests import HTTPConnection
@@ -41,21 +42,25 @@ class MeFastPath:
         if token is not None and (answer := answers.get(token)) is not None and _REQUIRED[0] in answer.scopes:
             await _answer(send, answer.body)
             return
-        generation = answers.generation()  # before the query: a change meanwhile voids what it reads
         try:
-            principal = await principals.resolve(token, state, required=_REQUIRED)
+            claims = await principals.claims_of(token, state, required=_REQUIRED)
+            assert claims.user_id is not None  # a client's token was refused
+            # before the query: a change to this user meanwhile voids what it reads
+            generation = answers.generation(claims.user_id)
+            principal = await principals.principal_of(claims, state, required=_REQUIRED)
         except DomainError as exc:
             await error_response(exc)(scope, receive, send)
             return
         body = user_json(principal.user)
-        if token is not None:
-            answers.put(
-                token,
-                body=body,
-                scopes=principal.scopes,
-                token_expires_at=principal.expires_at,
-                generation=generation,
-            )
+        assert token is not None
+        answers.put(
+            token,
+            body=body,
+            scopes=principal.scopes,
+            token_expires_at=principal.expires_at,
+            user_id=claims.user_id,
+            generation=generation,
+        )
         await _answer(send, body)
 
 

@@ -20,8 +20,14 @@ class MailDelivery:
     """Sends due mails when woken (a mail was queued here) and every `poll_seconds` (queued elsewhere)."""
 
     def __init__(
-        self, *, transport: Transport, sender: str, clock: Callable[[], datetime], poll_seconds: float = 1.0
+        self,
+        *,
+        transport: Transport | None,
+        sender: str,
+        clock: Callable[[], datetime],
+        poll_seconds: float = 1.0,
     ) -> None:
+        # None: this node sends nothing, and leaves the shared outbox to the nodes that can
         self._transport = transport
         self._sender = sender
         self._clock = clock
@@ -38,6 +44,11 @@ class MailDelivery:
 
     def start(self) -> None:
         """Start the background task (in the app's lifespan)."""
+        if self._transport is None:
+            logger.warning(
+                "no SMTP_URL: this node sends no mail, and leaves the outbox to the nodes that have SMTP_URL"
+            )
+            return
         self._task = asyncio.create_task(self._run(), name="mail-delivery")
 
     async def stop(self) -> None:
@@ -58,6 +69,8 @@ class MailDelivery:
     async def deliver_due(self) -> int:
         """Send every mail due now; how many were handed over."""
         sent = 0
+        if self._transport is None:
+            return sent
         while claimed := await outbox.claim_due(moment=self._clock()):
             for mail in claimed:
                 sent += await self._deliver(mail)
@@ -76,6 +89,7 @@ class MailDelivery:
             message_id=mail.message_id,
             date=mail.created_at,
         )
+        assert self._transport is not None  # deliver_due claims nothing without one
         try:
             await self._transport.send(mime)
         except DeliveryFailed as exc:

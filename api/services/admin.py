@@ -4,7 +4,6 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from api.db.changes import changed
 from api.db.models import User
 from api.errors import LastAdmin, UserNotFound
 from api.services import sessions, users
@@ -44,7 +43,6 @@ async def delete(user_id: int) -> None:
         user = await get(user_id)
         await _keep_an_admin(except_user=user)
         await user.delete()
-    changed()
 
 
 async def _keep_an_admin(*, except_user: User) -> None:

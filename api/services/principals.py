@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from api.core import scopes
-from api.core.jwt import InvalidToken
+from api.core.jwt import AccessClaims, InvalidToken
 from api.db import access_sql
 from api.db.models import User
 from api.errors import InsufficientScope, InvalidAccessToken, NotAuthenticated
@@ -28,6 +28,11 @@ class Principal:
 
 async def resolve(token: str | None, state: AppState, *, required: tuple[str, ...] = ()) -> Principal:
     """The principal behind an access token holding `required`: valid signature, active session and user."""
+    return await principal_of(await claims_of(token, state, required=required), state, required=required)
+
+
+async def claims_of(token: str | None, state: AppState, *, required: tuple[str, ...] = ()) -> AccessClaims:
+    """A user's access token's verified claims (nothing read from the database); domain errors otherwise."""
     if token is None:
         raise NotAuthenticated
     try:
@@ -38,6 +43,11 @@ async def resolve(token: str | None, state: AppState, *, required: tuple[str, ..
         # a client's own token works, but it is nobody's: no route of ours serves it
         await clients.active_grant(grant_id=claims.session_id, client_id=claims.client_id)
         raise InsufficientScope(required or (scopes.PROFILE,))
+    return claims
+
+
+async def principal_of(claims: AccessClaims, state: AppState, *, required: tuple[str, ...] = ()) -> Principal:
+    """The principal of a user's verified claims: its session and user checked in the database."""
     assert claims.user_id is not None
     user = await access_sql.active_user(session_id=claims.session_id, user_id=claims.user_id)
     # an administrator demoted since the token was issued loses `admin` at once

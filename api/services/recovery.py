@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
-from api.db.changes import changed
 from api.db.models import User
 from api.errors import EmailAlreadyVerified, NoEmailAddress
 from api.mail import outbox
@@ -23,7 +22,6 @@ async def verify_email(token: str, *, state: AppState) -> User:
     if not user.email_verified:
         user.email_verified = True
         await user.save(update_fields=["email_verified"])
-        changed()
     return user
 
 

@@ -9,7 +9,6 @@ from tortoise.timezone import now
 
 from api.core.opaque import opaque_digest
 from api.db import session_sql
-from api.db.changes import changed
 from api.db.models import USER_AGENT_MAX_LENGTH, ClientGrant, RefreshToken, Session, User
 from api.errors import InvalidRefreshToken, SessionNotFound
 from api.services import challenges, throttle
@@ -44,19 +43,16 @@ async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, s
 async def revoke(session_id: uuid.UUID | str) -> None:
     """End a session: its access and refresh tokens stop working."""
     await Session.filter(id=session_id, revoked_at=None).update(revoked_at=now())
-    changed()
 
 
 async def revoke_all(user_id: int) -> None:
     """End every session of a user."""
     await Session.filter(user_id=user_id, revoked_at=None).update(revoked_at=now())
-    changed()
 
 
 async def revoke_others(user_id: int, *, keep: str) -> None:
     """End every session of a user but `keep` (the one that made a change such as turning two-factor on)."""
     await Session.filter(user_id=user_id, revoked_at=None).exclude(id=keep).update(revoked_at=now())
-    changed()
 
 
 async def revoke_refresh_token(refresh_token: str) -> str | None:
@@ -95,7 +91,6 @@ async def active(user_id: int) -> list[Session]:
 async def end_own(*, user_id: int, session_id: uuid.UUID) -> None:
     """End one of the user's own active sessions; SessionNotFound for anyone else's."""
     ended = await Session.filter(id=session_id, user_id=user_id, revoked_at=None).update(revoked_at=now())
-    changed()
     if not ended:
         raise SessionNotFound
 

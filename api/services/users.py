@@ -9,7 +9,6 @@ from tortoise.transactions import in_transaction
 from api.config import Settings
 from api.core import scopes, usernames
 from api.core.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, policy_problem
-from api.db.changes import changed
 from api.db.models import User
 from api.errors import (
     EmailRequired,
@@ -135,7 +134,6 @@ async def update_fields(user: User, *, changes: dict[str, Any]) -> User:
         setattr(user, field, value)
     try:
         await user.save(update_fields=list(changes))
-        changed()
     except IntegrityError:
         raise EmailTaken from None
     return user
@@ -184,7 +182,6 @@ async def set_password(user: User, new_password: str, *, state: AppState, verifi
         fields.append("email_verified")
     async with in_transaction():
         await user.save(update_fields=fields)
-        changed()
         await sessions.revoke_all(user.id)
         await links.void_resets(user.id)
         await mails.password_changed(user, state)
@@ -195,4 +192,3 @@ async def delete_account(user: User, *, password: str, hasher: PasswordHasher) -
     """Delete the account after checking its password; its sessions and refresh tokens go with it."""
     await check_password(user, password, hasher)
     await user.delete()
-    changed()

@@ -1,0 +1,119 @@
+"""Every write to a model that cached answers depend on notes the users it touches, whichever way it is made.
+
+The models an answer shows or checks (`User`, `Session`) get `TrackedManager`: their querysets' `update()` and
+`delete()` read the affected users first, in the same transaction, and note them once the write has matched
+any row; an instance's `save()` and `delete()` note theirs through Tortoise's signals. A write that changes
+only fields no answer reads (a session's `last_used_at`) notes nothing. This module is the only one that
+reaches into Tortoise's query classes.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.manager import Manager
+from tortoise.models import Model
+from tortoise.queryset import DeleteQuery, QuerySet, UpdateQuery, ValuesListQuery
+from tortoise.signals import post_delete, post_save
+
+from api.db import changes
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """Which column names the user a row concerns, and which fields an answer reads (None: every one)."""
+
+    user_field: str
+    fields: frozenset[str] | None = None
+
+    def matters(self, written: Iterable[str] | None) -> bool:
+        """Whether a write of these fields (None: every field) can change an answer."""
+        if self.fields is None or written is None:
+            return True
+        return not self.fields.isdisjoint(written)
+
+
+WATCHED: dict[type[Model], Watch] = {}
+
+
+class _NotingUpdate(UpdateQuery):
+    affected: ValuesListQuery[Any]  # the flat list of the affected rows' user ids
+
+    async def _execute(self) -> int:
+        users: list[Any] = await self.affected
+        count = await super()._execute()
+        if count:
+            changes.touched(int(user) for user in users)
+        return count
+
+
+class _NotingDelete(DeleteQuery):
+    affected: ValuesListQuery[Any]  # the flat list of the affected rows' user ids
+
+    async def _execute(self) -> int:
+        users: list[Any] = await self.affected
+        count = await super()._execute()
+        if count:
+            changes.touched(int(user) for user in users)
+        return count
+
+
+class TrackedQuerySet(QuerySet[Any]):
+    """A queryset whose bulk writes note the users they touch."""
+
+    def update(self, **kwargs: Any) -> UpdateQuery:
+        watch = WATCHED[self.model]
+        if not watch.matters(kwargs):
+            return super().update(**kwargs)
+        query = _NotingUpdate(
+            db=self._db,
+            model=self.model,
+            update_kwargs=kwargs,
+            q_objects=self._q_objects,
+            annotations=self._annotations,
+            custom_filters=self._custom_filters,
+            limit=self._limit,
+            orderings=self._orderings,
+        )
+        query.affected = self._clone().values_list(watch.user_field, flat=True)
+        return query
+
+    def delete(self) -> DeleteQuery:
+        query = _NotingDelete(
+            db=self._db,
+            model=self.model,
+            q_objects=self._q_objects,
+            annotations=self._annotations,
+            custom_filters=self._custom_filters,
+            limit=self._limit,
+            orderings=self._orderings,
+        )
+        query.affected = self._clone().values_list(WATCHED[self.model].user_field, flat=True)
+        return query
+
+    def bulk_update(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError(f"bulk_update of {self.model.__name__} would not note the users it touches")
+
+
+class TrackedManager(Manager):
+    """The manager of a model that cached answers depend on."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return TrackedQuerySet(self._model)
+
+
+def watch(model: type[Model], how: Watch) -> None:
+    """Note the users every write of `model` touches."""
+    WATCHED[model] = how
+
+    async def saved(
+        _sender: type[Model], instance: Model, created: bool, _db: Any, update_fields: list[str] | None
+    ) -> None:
+        if not created and how.matters(update_fields):
+            changes.touched([int(getattr(instance, how.user_field))])
+
+    async def deleted(_sender: type[Model], instance: Model, _db: Any) -> None:
+        changes.touched([int(getattr(instance, how.user_field))])
+
+    post_save(model)(saved)
+    post_delete(model)(deleted)
