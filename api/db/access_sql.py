@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from tortoise import connections
 from tortoise.timezone import now
 
-from api.db import dialect
+from api.db import dialect, internals
 from api.db.models import Session, User
 from api.errors import InactiveUser, SessionEnded
 
@@ -19,11 +19,11 @@ _LAST_USED_RESOLUTION = timedelta(minutes=1)
 _LAST_USED = "_session_last_used_at"
 _QUERY = (
     f'SELECT u.*, s."last_used_at" AS "{_LAST_USED}" '
-    f'FROM "{Session._meta.db_table}" s JOIN "{User._meta.db_table}" u ON u."id" = s."user_id" '
+    f'FROM "{internals.table(Session)}" s JOIN "{internals.table(User)}" u ON u."id" = s."user_id" '
     'WHERE s."id" = {0} AND s."user_id" = {1} AND s."revoked_at" IS NULL'
 )
 _QUERIES = dialect.statements(active_user=_QUERY)
-_last_used_field = Session._meta.fields_map["last_used_at"]
+_last_used_field = internals.field(Session, "last_used_at")
 
 
 async def active_user(*, session_id: str, user_id: int) -> User:
@@ -40,7 +40,7 @@ async def active_user(*, session_id: str, user_id: int) -> User:
         raise SessionEnded
     row = dialect.parse_datetimes(rows[0], ("created_at", _LAST_USED))
     last_used: datetime = _last_used_field.to_python_value(row.pop(_LAST_USED))
-    user = User._init_from_db(**row)
+    user = internals.from_row(User, row)
     if user.disabled:
         raise InactiveUser
     moment = now()

@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from api.core import usernames
-from api.db import dialect, sql_batch
+from api.db import dialect, internals, sql_batch
 from api.db.models import LoginThrottle, User
 
 _COUNTERS = (
-    f'SELECT "key", "blocked_until" FROM "{LoginThrottle._meta.db_table}" WHERE "key" IN ({{0}}, {{1}})'
+    f'SELECT "key", "blocked_until" FROM "{internals.table(LoginThrottle)}" WHERE "key" IN ({{0}}, {{1}})'
 )
-_USER = f'SELECT * FROM "{User._meta.db_table}" WHERE "username_key" = {{0}}'
+_USER = f'SELECT * FROM "{internals.table(User)}" WHERE "username_key" = {{0}}'
 _QUERIES = dialect.statements(counters=_COUNTERS, user=_USER)
-_blocked_until = LoginThrottle._meta.fields_map["blocked_until"]
-_created_at = User._meta.fields_map["created_at"]
+_blocked_until = internals.field(LoginThrottle, "blocked_until")
+_created_at = internals.field(User, "created_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,5 +45,5 @@ async def look_up(*, pair: str, address: str, username: str) -> LoginRecords:
     if user_rows and user_rows[0]:
         row = user_rows[0][0]
         row["created_at"] = _created_at.to_python_value(dialect.parse_datetime(row["created_at"]))
-        user = User._init_from_db(**row)
+        user = internals.from_row(User, row)
     return LoginRecords(pair=pair, counters=counters, user=user)

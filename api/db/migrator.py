@@ -13,7 +13,7 @@ from tortoise.migrations.graph import MigrationKey
 from tortoise.migrations.schema_generator.state import State
 from tortoise.migrations.schema_generator.state_apps import StateApps
 
-from api.db import connection
+from api.db import connection, internals
 
 APP = "models"
 # the first migration is 0.1.0's schema, which 0.1.0 created without recording any history
@@ -133,8 +133,8 @@ async def _first_migration_columns() -> dict[str, set[str]]:
     await migration.apply(state, dry_run=True, schema_editor=None)
     tables: dict[str, set[str]] = {}
     for app_label, model_name in state.models:
-        meta = state.apps.get_model(app_label, model_name)._meta
-        tables[meta.db_table] = set(meta.fields_db_projection.values())
+        model = state.apps.get_model(app_label, model_name)
+        tables[internals.table(model)] = internals.columns(model)
     return tables
 
 

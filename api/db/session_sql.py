@@ -13,11 +13,11 @@ from tortoise import connections
 from tortoise.timezone import now
 
 from api.core.opaque import new_opaque_token, opaque_digest
-from api.db import dialect, sql_batch
+from api.db import dialect, internals, sql_batch
 from api.db.models import RefreshToken, Session, User
 from api.errors import InactiveUser, InvalidRefreshToken
 
-_TOKENS, _SESSIONS, _USERS = (model._meta.db_table for model in (RefreshToken, Session, User))
+_TOKENS, _SESSIONS, _USERS = (internals.table(model) for model in (RefreshToken, Session, User))
 _SESSION_COLUMNS = (
     "id",
     "scope",
@@ -80,16 +80,19 @@ async def start(
             (queries["insert"], [token.digest, key, expires_at]),
         ]
     )
-    session = Session._init_from_db(
-        id=session_id,
-        user_id=user.id,
-        scope=scope,
-        created_at=moment,
-        last_used_at=moment,
-        expires_at=expires_at,
-        revoked_at=None,
-        user_agent=user_agent,
-        ip=ip,
+    session = internals.from_row(
+        Session,
+        {
+            "id": session_id,
+            "user_id": user.id,
+            "scope": scope,
+            "created_at": moment,
+            "last_used_at": moment,
+            "expires_at": expires_at,
+            "revoked_at": None,
+            "user_agent": user_agent,
+            "ip": ip,
+        },
     )
     session.user = user
     return session, token.value
@@ -127,8 +130,8 @@ async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, s
     if not claimed:
         raise TokenReused(session_id)
     del row["_token_expires_at"]
-    user = User._init_from_db(**row)
-    session = Session._init_from_db(**{**session_values, "id": session_id, "user_id": user.id})
+    user = internals.from_row(User, row)
+    session = internals.from_row(Session, {**session_values, "id": session_id, "user_id": user.id})
     session.last_used_at, session.expires_at = moment, expires_at
     session.user = user
     return session, new_token.value

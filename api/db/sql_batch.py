@@ -12,9 +12,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from tortoise import connections
-from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
+
+from api.db import internals
 
 Statement = tuple[str, Sequence[Any]]
 Rows = list[dict[str, Any]]
@@ -26,7 +28,7 @@ _T = TypeVar("_T")
 async def read(statements: Sequence[Statement]) -> list[Rows]:
     """The rows of each statement, read in one trip."""
     client = connections.get("default")
-    if client.capabilities.dialect == "sqlite" and not isinstance(client, TransactionalDBClient):
+    if client.capabilities.dialect == "sqlite" and not internals.in_transaction_client(client):
 
         def reads(db: sqlite3.Connection) -> list[Rows]:
             return [[dict(row) for row in db.execute(*statement).fetchall()] for statement in statements]
@@ -50,7 +52,7 @@ async def read_then_write(read: Statement | None, plan: Plan, *, guarded: bool =
     too when `plan` made none).
     """
     client = connections.get("default")
-    if client.capabilities.dialect == "sqlite" and not isinstance(client, TransactionalDBClient):
+    if client.capabilities.dialect == "sqlite" and not internals.in_transaction_client(client):
         return await _in_sqlite_thread(client, read, plan, guarded=guarded)
     async with in_transaction() as connection:
         rows = await connection.execute_query_dict(read[0], list(read[1])) if read is not None else []
@@ -94,8 +96,7 @@ async def _in_sqlite_thread(
 async def _run_in_sqlite_thread(client: BaseDBAsyncClient, work: Callable[[sqlite3.Connection], _T]) -> _T:
     async with client.acquire_connection() as connection:
         try:
-            # aiosqlite has no public way to run a function in its thread; `_execute` is what its methods use
-            done: _T = await connection._execute(work, connection._conn)
+            done: _T = await internals.run_in_sqlite_thread(connection, work)
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(exc) from exc
         except sqlite3.OperationalError as exc:

@@ -3,8 +3,8 @@
 The models an answer shows or checks (`User`, `Session`) get `TrackedManager`: their querysets' `update()` and
 `delete()` read the affected users first, in the same transaction, and note them once the write has matched
 any row; an instance's `save()` and `delete()` note theirs through Tortoise's signals. A write that changes
-only fields no answer reads (a session's `last_used_at`) notes nothing. This module is the only one that
-reaches into Tortoise's query classes.
+only fields no answer reads (a session's `last_used_at`) notes nothing. Tortoise's query classes are reached
+through `api.db.internals`.
 """
 
 from collections.abc import Iterable
@@ -13,10 +13,10 @@ from typing import Any
 
 from tortoise.manager import Manager
 from tortoise.models import Model
-from tortoise.queryset import DeleteQuery, QuerySet, UpdateQuery, ValuesListQuery
+from tortoise.queryset import DeleteQuery, QuerySet, UpdateQuery
 from tortoise.signals import post_delete, post_save
 
-from api.db import changes
+from api.db import changes, internals
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,28 +36,6 @@ class Watch:
 WATCHED: dict[type[Model], Watch] = {}
 
 
-class _NotingUpdate(UpdateQuery):
-    affected: ValuesListQuery[Any]  # the flat list of the affected rows' user ids
-
-    async def _execute(self) -> int:
-        users: list[Any] = await self.affected
-        count = await super()._execute()
-        if count:
-            changes.touched(int(user) for user in users)
-        return count
-
-
-class _NotingDelete(DeleteQuery):
-    affected: ValuesListQuery[Any]  # the flat list of the affected rows' user ids
-
-    async def _execute(self) -> int:
-        users: list[Any] = await self.affected
-        count = await super()._execute()
-        if count:
-            changes.touched(int(user) for user in users)
-        return count
-
-
 class TrackedQuerySet(QuerySet[Any]):
     """A queryset whose bulk writes note the users they touch."""
 
@@ -65,31 +43,10 @@ class TrackedQuerySet(QuerySet[Any]):
         watch = WATCHED[self.model]
         if not watch.matters(kwargs):
             return super().update(**kwargs)
-        query = _NotingUpdate(
-            db=self._db,
-            model=self.model,
-            update_kwargs=kwargs,
-            q_objects=self._q_objects,
-            annotations=self._annotations,
-            custom_filters=self._custom_filters,
-            limit=self._limit,
-            orderings=self._orderings,
-        )
-        query.affected = self._clone().values_list(watch.user_field, flat=True)
-        return query
+        return internals.noted_update(self, kwargs, user_field=watch.user_field, noted=_note)
 
     def delete(self) -> DeleteQuery:
-        query = _NotingDelete(
-            db=self._db,
-            model=self.model,
-            q_objects=self._q_objects,
-            annotations=self._annotations,
-            custom_filters=self._custom_filters,
-            limit=self._limit,
-            orderings=self._orderings,
-        )
-        query.affected = self._clone().values_list(WATCHED[self.model].user_field, flat=True)
-        return query
+        return internals.noted_delete(self, user_field=WATCHED[self.model].user_field, noted=_note)
 
     def bulk_update(self, *_args: Any, **_kwargs: Any) -> Any:
         raise TypeError(f"bulk_update of {self.model.__name__} would not note the users it touches")
@@ -100,6 +57,11 @@ class TrackedManager(Manager):
 
     def get_queryset(self) -> QuerySet[Any]:
         return TrackedQuerySet(self._model)
+
+
+def _note(users: list[Any], count: int) -> None:
+    if count:
+        changes.touched(int(user) for user in users)
 
 
 def watch(model: type[Model], how: Watch) -> None:
