@@ -14,7 +14,7 @@ from typing import Any
 
 from api.config import Settings
 
-from . import chart, measures, pg, report, seed, wrk
+from . import chart, measures, mixed, pg, report, seed, wrk
 from .procs import LOAD_CORE, ROOT, Server, can_pin
 
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
@@ -72,6 +72,21 @@ def start_servers(tmp: Path, stack: contextlib.ExitStack, args: argparse.Namespa
         env = seed.postgres_env(tmp / "postgres", postgres_url)
         seed.prepare(tmp / "postgres", 0, env)
         servers["postgres"] = Server("postgres", run_py, env, tmp / "postgres.log", "/healthz")
+    if postgres_url is not None:
+        # h.: two workers on the same database, each with a DATA_DIR of its own
+        env = seed.postgres_env(tmp / "postgres2", postgres_url)
+        servers["postgres2"] = Server(
+            "postgres2", [*run_py, "--workers", "2"], env, tmp / "postgres2.log", "/healthz"
+        )
+    nocache = tmp / "nocache"
+    seed.prepare(nocache, 0)
+    servers["nocache"] = Server(
+        "nocache",
+        run_py,
+        {**seed.server_env(nocache), "ANSWER_CACHE_SECONDS": "0"},
+        tmp / "nocache.log",
+        "/healthz",
+    )
     servers["bare"] = Server(
         "bare", [sys.executable, "-m", "bench.bare_app"], dict(os.environ), tmp / "bare.log", "/ping"
     )
@@ -81,6 +96,14 @@ def start_servers(tmp: Path, stack: contextlib.ExitStack, args: argparse.Namespa
     for server in servers.values():
         server.wait_ready()
     tokens = {name: seed.token(server.url) for name, server in servers.items() if name != "bare"}
+    # smoke: enough users to run the scenario, not to measure it
+    readers, writers = (20, 4) if args.smoke else (mixed.READERS, mixed.WRITERS)
+    print(f"registering {readers} readers and {writers} writers for the mixed traffic", flush=True)
+    traffic = {
+        prefix: mixed.prepare(servers[name], tmp, readers=readers, writers=writers)
+        for prefix, name in (("mixed", "service"), ("pg2_mixed", "postgres2"), ("nocache_mixed", "nocache"))
+        if name in servers
+    }
     return measures.Rig(
         service=servers["service"],
         bare=servers["bare"],
@@ -88,6 +111,7 @@ def start_servers(tmp: Path, stack: contextlib.ExitStack, args: argparse.Namespa
         large=servers["large"],
         postgres=servers.get("postgres"),
         tokens=tokens,
+        traffic=traffic,
         workdir=tmp,
         duration_s=args.duration,
         env=dict(os.environ),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ceiling, seed, wrk
+from . import ceiling, mixed, seed, wrk
 from .procs import Server, cpu_ticks, rss_kib, settle
 
 Numbers = dict[str, float]
@@ -27,6 +27,8 @@ class Rig:
     # the service on PostgreSQL, when a server is at hand
     postgres: Server | None
     tokens: dict[str, str]
+    # h.: readers and writers on the SQLite service, PostgreSQL with two workers, and the cache off
+    traffic: dict[str, mixed.Traffic]
     workdir: Path
     duration_s: int
     env: dict[str, str]
@@ -191,4 +193,27 @@ def run_round(rig: Rig, index: int) -> tuple[Numbers, Curves]:
     registrations(rig, out)
     memory(rig, out)
     table_size(rig, out, swap=index % 2 == 1)
+    mixed_traffic(rig, out, swap=index % 2 == 1)
     return out, curves
+
+
+def mixed_traffic(rig: Rig, out: Numbers, swap: bool = False) -> None:
+    """h. Readers' tokens at random, without and with writers (the pair swapped in odd rounds)."""
+    for prefix, traffic in rig.traffic.items():
+
+        def run(
+            writers: list[str] | None, traffic: mixed.Traffic = traffic
+        ) -> tuple[wrk.WrkResult, mixed.Writes]:
+            return mixed.run(
+                traffic.server, traffic.tokens_file, writers, workdir=rig.workdir, duration_s=rig.duration_s
+            )
+
+        quiet, busy = (
+            (run(None), run(traffic.writers)) if not swap else reversed((run(traffic.writers), run(None)))
+        )
+        (reads, _), (written, writes) = quiet, busy
+        out[f"{prefix}_rps"] = reads.rps
+        out[f"{prefix}_writes_rps"] = written.rps
+        out[f"{prefix}_writes_made"] = writes.made
+        out[f"{prefix}_stale"] = writes.stale
+        out[f"{prefix}_errors"] = _errors(reads) + _errors(written) + writes.failed

@@ -26,6 +26,11 @@ COUNTS = (
     "refresh_errors",
     "idle_samples",
     "storm_samples",
+    *(
+        f"{prefix}_{count}"
+        for prefix in ("mixed", "pg2_mixed", "nocache_mixed")
+        for count in ("stale", "errors")
+    ),
 )
 PEAKS = ("peak_rss_mib", "hwm_mib")
 
@@ -54,6 +59,10 @@ def targets(hash_concurrency: int) -> list[Target]:
         Target("registration_non2xx", "<=", 0),
         Target("peak_rss_mib", "<=", 150 + hash_concurrency * 19),
         Target("large_small_ratio", ">=", 0.95),
+        Target("mixed_writes_ratio", ">=", 0.9),
+        Target("pg2_mixed_writes_ratio", ">=", 0.9),
+        Target("mixed_stale", "<=", 0),
+        Target("pg2_mixed_stale", "<=", 0),
     ]
 
 
@@ -69,6 +78,9 @@ def summarize(rounds: list[Numbers]) -> tuple[Numbers, dict[str, int]]:
     measures["login_ceiling_ratio"] = measures["logins_per_s"] / measures["ceiling_per_s"]
     measures["large_small_ratio"] = measures["large_rps"] / measures["small_rps"]
     measures["refresh_ping_ratio"] = measures["refresh_rps"] / measures["ping_rps"]
+    for prefix in ("mixed", "pg2_mixed", "nocache_mixed"):
+        if f"{prefix}_rps" in measures:
+            measures[f"{prefix}_writes_ratio"] = measures[f"{prefix}_writes_rps"] / measures[f"{prefix}_rps"]
     if "pg_me_rps" in measures:
         measures["pg_me_ping_ratio"] = measures["pg_me_rps"] / measures["ping_rps"]
     counts = {key: int(sum(r.get(key, 0) for r in rounds)) for key in COUNTS}
@@ -151,7 +163,8 @@ _COLUMNS = (
     "date | commit | machine | rounds x s | me req/s (p50/p99 ms) | ping req/s | me/ping | PG me/ping"
     " | refresh/s | refresh/ping | idle / storm p99 ms | stall | logins/s | ceiling/s | logins/ceiling"
     " | reg/s | reg non-2xx"
-    " | peak MiB (limit) | me req/s by table size | big/small | notes"
+    " | peak MiB (limit) | me req/s by table size | big/small"
+    " | mixed req/s quiet / 20 writes/s (ratio) stale | PG x2 the same | cache off the same | notes"
 )
 _HEADER = f"| {_COLUMNS} |\n" + "|---" * (_COLUMNS.count("|") + 1) + "|\n"
 
@@ -185,9 +198,18 @@ def append_row(result: dict[str, Any], path: Path) -> None:
         f"{m['peak_rss_mib']:.0f} ({limit}) {ok['peak_rss_mib']}",
         sizes,
         f"{m['large_small_ratio']:.2f} {ok['large_small_ratio']}",
+        *(_mixed(m, c, ok, prefix) for prefix in ("mixed", "pg2_mixed", "nocache_mixed")),
         meta["notes"].replace("|", "/"),
     ]
     text = path.read_text() if path.exists() else "# Benchmark results\n\n"
     if _HEADER not in text:
         text = text.rstrip("\n") + "\n\n" + _HEADER
     path.write_text(text + "| " + " | ".join(str(cell) for cell in cells) + " |\n")
+
+
+def _mixed(m: dict[str, float], c: dict[str, int], ok: dict[str, str], prefix: str) -> str:
+    if f"{prefix}_rps" not in m:
+        return "-"
+    ratio = f"{m[prefix + '_writes_ratio']:.2f} {ok.get(prefix + '_writes_ratio', '')}".rstrip()
+    stale = f"{c[prefix + '_stale']} {ok.get(prefix + '_stale', '')}".rstrip()
+    return f"{m[prefix + '_rps']:.0f} / {m[prefix + '_writes_rps']:.0f} ({ratio}) {stale}"
