@@ -62,3 +62,16 @@ async def test_the_plan_sees_what_was_read_and_an_error_it_raises_writes_nothing
     with pytest.raises(LookupError):
         await sql_batch.read_then_write(read, plan)
     assert await _keys() == ["a"]
+
+
+async def test_an_unsynced_write_commits_and_leaves_the_sync_level_as_it_was() -> None:
+    client = connections.get("default")
+    sqlite = client.capabilities.dialect == "sqlite"
+    before = (await client.execute_query("PRAGMA synchronous"))[1] if sqlite else None
+    _rows, written = await sql_batch.read_then_write(
+        None, lambda _rows: [(_sql(_INSERT), ["d", 1])], synced=False
+    )
+    assert written
+    assert await _keys() == ["d"]
+    if sqlite:
+        assert (await client.execute_query("PRAGMA synchronous"))[1] == before

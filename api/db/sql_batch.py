@@ -42,7 +42,9 @@ async def write(statements: Sequence[Statement]) -> None:
     await read_then_write(None, lambda _rows: statements)
 
 
-async def read_then_write(read: Statement | None, plan: Plan, *, guarded: bool = False) -> tuple[Rows, bool]:
+async def read_then_write(
+    read: Statement | None, plan: Plan, *, guarded: bool = False, synced: bool = True
+) -> tuple[Rows, bool]:
     """The rows of `read`, then `plan`'s statements, in one transaction; with `guarded`, all or none of them,
     depending on whether the first changes a row.
 
@@ -50,10 +52,12 @@ async def read_then_write(read: Statement | None, plan: Plan, *, guarded: bool =
     read that must not change before the writes locks its rows with FOR UPDATE), so nothing committed in
     between can contradict what the plan saw. The answer is the rows, and whether the writes were made (False
     too when `plan` made none).
+
+    `synced=False` (SQLite): the commit does not wait for the disk; the next synced commit carries it there.
     """
     client = connections.get("default")
     if client.capabilities.dialect == "sqlite" and not internals.in_transaction_client(client):
-        return await _in_sqlite_thread(client, read, plan, guarded=guarded)
+        return await _in_sqlite_thread(client, read, plan, guarded=guarded, synced=synced)
     async with in_transaction() as connection:
         rows = await connection.execute_query_dict(read[0], list(read[1])) if read is not None else []
         statements = plan(rows)
@@ -67,7 +71,7 @@ async def read_then_write(read: Statement | None, plan: Plan, *, guarded: bool =
 
 
 async def _in_sqlite_thread(
-    client: BaseDBAsyncClient, read: Statement | None, plan: Plan, *, guarded: bool
+    client: BaseDBAsyncClient, read: Statement | None, plan: Plan, *, guarded: bool, synced: bool
 ) -> tuple[Rows, bool]:
     def exchange(db: sqlite3.Connection) -> tuple[Rows, bool]:
         # IMMEDIATE takes the write lock at once, waiting up to busy_timeout behind other workers: the read
@@ -90,7 +94,17 @@ async def _in_sqlite_thread(
             raise
         return rows, True
 
-    return await _run_in_sqlite_thread(client, exchange)
+    def unsynced_exchange(db: sqlite3.Connection) -> tuple[Rows, bool]:
+        # in WAL mode the level in force at COMMIT decides whether it syncs the WAL; it can change only
+        # outside a transaction, and goes back to the connection's own level right after
+        level = int(db.execute("PRAGMA synchronous").fetchone()[0])
+        db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            return exchange(db)
+        finally:
+            db.execute(f"PRAGMA synchronous={level}")
+
+    return await _run_in_sqlite_thread(client, exchange if synced else unsynced_exchange)
 
 
 async def _run_in_sqlite_thread(client: BaseDBAsyncClient, work: Callable[[sqlite3.Connection], _T]) -> _T:
