@@ -7,7 +7,7 @@ off (every request asks the database) until the worker listens again.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import asyncpg
@@ -66,9 +66,17 @@ def _users(payload: str) -> list[int] | None:
 class ChangeFeed:
     """A worker's LISTEN connection: each notification bumps the machine's counter."""
 
-    def __init__(self, counters: ChangeCounters, *, heartbeat_seconds: float = _HEARTBEAT_SECONDS) -> None:
+    def __init__(
+        self,
+        counters: ChangeCounters,
+        *,
+        heartbeat_seconds: float = _HEARTBEAT_SECONDS,
+        connect_arguments: Callable[[], dict[str, Any]] = postgres_connect_arguments,
+    ) -> None:
         self._counters = counters
         self._heartbeat = heartbeat_seconds
+        # what `asyncpg.connect` takes: by default, what the app's own pool connects with
+        self._connect_arguments = connect_arguments
         self.listening = False
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -92,7 +100,7 @@ class ChangeFeed:
     async def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                connection = await asyncpg.connect(**postgres_connect_arguments(), timeout=self._heartbeat)
+                connection = await asyncpg.connect(**self._connect_arguments(), timeout=self._heartbeat)
             except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
                 logger.warning("cannot listen for changes (%s); answers are not cached meanwhile", exc)
             else:
