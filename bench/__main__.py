@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     signal.signal(signal.SIGTERM, _terminate)
     wrk.ensure_wrk()
+    # read before pinning: the default follows the cores this process may use
+    hash_concurrency = Settings().hash_concurrency
     if can_pin():
         os.sched_setaffinity(0, {LOAD_CORE})
     else:
@@ -147,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "duration_s": args.duration,
         "small_rows": SMALL_ROWS,
         "large_rows": args.large_rows,
-        "hash_concurrency": Settings().hash_concurrency,
+        "hash_concurrency": hash_concurrency,
         "pinned": can_pin(),
         "notes": args.notes,
     }

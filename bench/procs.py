@@ -2,6 +2,7 @@
 
 import contextlib
 import ctypes
+import functools
 import os
 import shutil
 import signal
@@ -31,8 +32,12 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+@functools.cache
 def can_pin() -> bool:
-    """Whether servers and load can be kept on separate cores (taskset present, cores 0 and 1 usable)."""
+    """Whether servers and load can be kept on separate cores (taskset present, cores 0 and 1 usable).
+
+    Decided once, before the bench pins itself to the load core (after that, only that core is in its set).
+    """
     return shutil.which("taskset") is not None and {SERVER_CORE, LOAD_CORE} <= os.sched_getaffinity(0)
 
 

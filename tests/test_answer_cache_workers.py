@@ -1,9 +1,12 @@
 """The `GET /user/me` cache never outlives a change: several workers, fresh connections, real HTTP.
 
-Each check spreads its requests over new connections, so that they land on every worker; each worker has
-answered (and cached) the token before the change is made.
+Each check sends its requests one at a time, each on a new connection, until every worker has answered one;
+which worker answered is read from the workers' own request counters (`counter_<pid>.db`, prometheus_client's
+multiprocess files, kept once METRICS_TOKEN is set). So each worker has answered (and cached) the token before
+the change is made, and each answers after it.
 """
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -12,11 +15,16 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from .conftest import PASSWORD, SECRET
 from .live import RUN_PY, Service, create_admin, running_service
+from .scrapes import TOKEN
 
-SPREAD = 24
+WORKERS = 3
+# each check: at least SPREAD requests, then on until every worker has answered one (the kernel hands new
+# connections to the workers unevenly, but leaves none out for MAX_REQUESTS in a row)
+SPREAD, MAX_REQUESTS = 12, 500
 
 
 def fresh(
@@ -35,9 +43,56 @@ def token(service: Service, username: str, password: str = PASSWORD) -> str:
     return value
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def answered_by_worker(service: Service) -> dict[int, float]:
+    """The `GET /user/me` each live worker has answered so far, by pid, read from its own counter file."""
+    # running_service's DATA_DIR is data/ beside the log; run.py shares the metrics in data/metrics
+    folder = service.log_file.parent / "data" / "metrics"
+    answered = {}
+    for counter_file in folder.glob("counter_*.db"):
+        pid = int(counter_file.stem.removeprefix("counter_"))
+        # uvicorn replaces a worker that misses its 5 s health check (slow start on a busy machine)
+        if _alive(pid):
+            metrics = MultiProcessCollector.merge([str(counter_file)])  # type: ignore[no-untyped-call]
+            samples = [sample for metric in metrics for sample in metric.samples]
+            answered[pid] = sum(
+                sample.value
+                for sample in samples
+                if sample.name == "http_requests_total"
+                and (sample.labels["method"], sample.labels["route"]) == ("GET", "/user/me")
+            )
+    return answered
+
+
+def by_worker(service: Service, access_token: str) -> dict[int, list[httpx.Response]]:
+    """`GET /user/me` on fresh connections, one at a time, until every worker has answered (SPREAD at least):
+    the answers by the pid of the worker that gave each, the one whose counter moved."""
+    answers: dict[int, list[httpx.Response]] = {}
+    live, sent = answered_by_worker(service), 0
+    while sent < SPREAD or len(live) != WORKERS or not live.keys() <= answers.keys():
+        assert sent < MAX_REQUESTS, (
+            f"{sent} requests: live workers {sorted(live)}, answered {sorted(answers)}"
+        )
+        response = fresh(service, "GET", "/user/me", access_token)
+        sent += 1
+        after = answered_by_worker(service)
+        moved = {pid: n - live.get(pid, 0.0) for pid, n in after.items() if n != live.get(pid, 0.0)}
+        assert list(moved.values()) == [1.0], f"one worker should have counted the request: {moved}"
+        answers.setdefault(next(iter(moved)), []).append(response)
+        live = after
+    return answers
+
+
 def spread(service: Service, access_token: str) -> list[httpx.Response]:
-    """`GET /user/me` over SPREAD fresh connections."""
-    return [fresh(service, "GET", "/user/me", access_token) for _ in range(SPREAD)]
+    """`GET /user/me` answered by every worker (see by_worker), in one list."""
+    return [response for answers in by_worker(service, access_token).values() for response in answers]
 
 
 def statuses(service: Service, access_token: str) -> set[int]:
@@ -53,14 +108,15 @@ def register(service: Service, username: str) -> int:
 
 @pytest.fixture
 def workers(tmp_path: Path, fresh_database_url: str) -> Iterator[Service]:
-    """`python run.py --workers 3`, with an administrator `root`."""
+    """`python run.py --workers 3`, with an administrator `root`, each worker counting its requests."""
     made = create_admin(tmp_path, fresh_database_url, "root", PASSWORD + "\n")
     assert made.returncode == 0, made.stderr
 
     def command(port: int) -> list[str]:
-        return [sys.executable, RUN_PY, "--workers", "3", "--port", str(port), "--no-access-log"]
+        return [sys.executable, RUN_PY, "--workers", str(WORKERS), "--port", str(port), "--no-access-log"]
 
-    with running_service(tmp_path, fresh_database_url, command=command) as service:
+    env = {"METRICS_TOKEN": TOKEN}
+    with running_service(tmp_path, fresh_database_url, command=command, extra_env=env) as service:
         yield service
 
 
@@ -139,10 +195,10 @@ def test_a_revocation_reaches_another_machine_within_a_moment(
     ):
         register(first, "alice")
         alice = token(first, "alice")
-        assert statuses(second, alice) == {200}
+        assert fresh(second, "GET", "/user/me", alice).status_code == 200  # one worker: cached now
         assert fresh(first, "POST", "/logout", alice).status_code == 204
         started = time.monotonic()
         while fresh(second, "GET", "/user/me", alice).status_code == 200:
             assert time.monotonic() - started < 2.0, "the other machine still answers the revoked token"
             time.sleep(0.005)
-        assert statuses(second, alice) == {401}
+        assert {fresh(second, "GET", "/user/me", alice).status_code for _ in range(3)} == {401}

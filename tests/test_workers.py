@@ -2,6 +2,7 @@
 
 import asyncio
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -9,46 +10,128 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.multiprocess import MultiProcessCollector
 from pydantic import SecretStr
 
 from api.bootstrap import prepare_database
 from api.config import Settings
 
-from .conftest import PASSWORD, SECRET
+from .conftest import PASSWORD, SECRET, bearer
 from .legacy import make_release_0_1_database, query
 from .live import RUN_PY, running_service
+from .scrapes import TOKEN
+
+WORKERS = 3
+# requests on fresh connections until every worker has answered one; the kernel hands them out unevenly
+MAX_REQUESTS = 500
 
 
-def _exercise(base_url: str) -> None:
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _answered(folder: Path, method: str, route: str) -> dict[int, float]:
+    """The `method route` requests each live worker has answered, by pid, read from its own counter file."""
+    answered = {}
+    for counter_file in folder.glob("counter_*.db"):
+        pid = int(counter_file.stem.removeprefix("counter_"))
+        # uvicorn replaces a worker that misses its 5 s health check (slow start on a busy machine)
+        if _alive(pid):
+            metrics = MultiProcessCollector.merge([str(counter_file)])  # type: ignore[no-untyped-call]
+            answered[pid] = sum(
+                sample.value
+                for metric in metrics
+                for sample in metric.samples
+                if sample.name == "http_requests_total"
+                and (sample.labels["method"], sample.labels["route"]) == (method, route)
+            )
+    return answered
+
+
+def _request(
+    base_url: str, folder: Path, method: str, path: str, **kwargs: Any
+) -> tuple[int, httpx.Response]:
+    """The request on a connection of its own: the worker that answered it (its counter moved), the answer."""
+    before = _answered(folder, method, path)
+    with httpx.Client(base_url=base_url, timeout=30) as fresh:
+        response = fresh.request(method, path, **kwargs)
+    after = _answered(folder, method, path)
+    moved = {pid: n - before.get(pid, 0.0) for pid, n in after.items() if n != before.get(pid, 0.0)}
+    assert list(moved.values()) == [1.0], f"one worker should have counted the request: {moved}"
+    (worker,) = moved
+    return worker, response
+
+
+def _on_every_worker(base_url: str, folder: Path, method: str, path: str, **kwargs: Any) -> dict[int, int]:
+    """The request on fresh connections, one at a time, until every live worker has answered it: the
+    status each worker answered (the same every time), by pid."""
+    statuses: dict[int, int] = {}
+    sent = 0
+    while len(live := _answered(folder, method, path)) != WORKERS or not live.keys() <= statuses.keys():
+        assert sent < MAX_REQUESTS, (
+            f"{sent} requests: live workers {sorted(live)}, answered {sorted(statuses)}"
+        )
+        worker, response = _request(base_url, folder, method, path, **kwargs)
+        sent += 1
+        assert statuses.setdefault(worker, response.status_code) == response.status_code, response.text
+    return statuses
+
+
+def _exercise(base_url: str, metrics_folder: Path) -> None:
     with httpx.Client(base_url=base_url, timeout=30) as client:
         assert client.post("/register", json={"username": "alice", "password": PASSWORD}).status_code == 201
-        # fresh connections land on different workers: every one must accept every other's tokens
-        for _ in range(6):
-            with httpx.Client(base_url=base_url, timeout=30) as fresh:
-                token = fresh.post("/token", data={"username": "alice", "password": PASSWORD}).json()
-                me = fresh.get("/user/me", headers={"Authorization": f"Bearer {token['access_token']}"})
-                assert me.status_code == 200
+    # a token signed by every worker, each accepted by every worker: no worker signs with a key of its own
+    tokens: dict[int, str] = {}
+    sent = 0
+    while (
+        len(live := _answered(metrics_folder, "POST", "/token")) != WORKERS
+        or not live.keys() <= tokens.keys()
+    ):
+        assert sent < MAX_REQUESTS, f"{sent} logins: live workers {sorted(live)}, signed by {sorted(tokens)}"
+        issuer, login = _request(
+            base_url, metrics_folder, "POST", "/token", data={"username": "alice", "password": PASSWORD}
+        )
+        sent += 1
+        assert login.status_code == 200, login.text
+        tokens[issuer] = login.json()["access_token"]
+    for issuer, token in tokens.items():
+        verified = _on_every_worker(base_url, metrics_folder, "GET", "/user/me", headers=bearer(token))
+        assert set(verified.values()) == {200}, f"worker {issuer}'s token, by worker: {verified}"
+
+
+def _run_py(port: int) -> list[str]:
+    return [sys.executable, RUN_PY, "--workers", str(WORKERS), "--port", str(port)]
+
+
+def _uvicorn(port: int) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", "api:app", "--workers", str(WORKERS), "--port", str(port)]
 
 
 @pytest.mark.parametrize(
     "launcher",
     [
-        pytest.param(
-            lambda port: [sys.executable, RUN_PY, "--workers", "3", "--port", str(port)],
-            id="run.py",
-        ),
+        pytest.param(_run_py, id="run.py"),
         # plain uvicorn skips run.py's one-time preparation: the workers themselves must not race
-        pytest.param(
-            lambda port: [sys.executable, "-m", "uvicorn", "api:app", "--workers", "3", "--port", str(port)],
-            id="uvicorn",
-        ),
+        pytest.param(_uvicorn, id="uvicorn"),
     ],
 )
 def test_three_workers_start_together_on_an_empty_database(
     tmp_path: Path, fresh_database_url: str, launcher: Callable[[int], list[str]]
 ) -> None:
-    with running_service(tmp_path, fresh_database_url, command=launcher) as service:
-        _exercise(service.url)
+    # with METRICS_TOKEN each worker counts its answers in a file of its own, which tells which worker
+    # answered: run.py keeps them in data/metrics, plain uvicorn where PROMETHEUS_MULTIPROC_DIR says
+    env = {"METRICS_TOKEN": TOKEN}
+    metrics_folder = tmp_path / "data" / "metrics"
+    if launcher is _uvicorn:
+        metrics_folder = tmp_path / "metrics"
+        metrics_folder.mkdir()
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_folder)
+    with running_service(tmp_path, fresh_database_url, command=launcher, extra_env=env) as service:
+        _exercise(service.url, metrics_folder)
     assert "Traceback" not in service.output, service.output
     assert "ERROR" not in service.output, service.output
     assert (tmp_path / "data" / "secret.key").exists()
