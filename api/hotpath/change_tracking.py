@@ -4,16 +4,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.db import changes
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class ChangeTracking:
-    """Around every request: what its writes touched is announced once the route has committed."""
+    """Around every request that may write: what it touched is announced once the route has committed."""
 
     def __init__(self, app: ASGIApp, *, announce: changes.Announce) -> None:
         self.app = app
         self._announce = announce
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # a GET changes nothing an answer shows (mail links are consumed by POST): the busiest requests pay
+        # nothing here, and a GET that wrote a watched model would raise UntrackedChange, not go unannounced
+        if scope["type"] != "http" or scope["method"] in _SAFE_METHODS:
             await self.app(scope, receive, send)
             return
         with changes.noting() as tracked:
