@@ -24,6 +24,15 @@ def environment(cwd: Path, database_url: str, extra_env: Mapping[str, str] | Non
     return {**env, **(extra_env or {})}
 
 
+def alive(pid: int) -> bool:
+    """Whether a process with this pid still runs (a worker uvicorn replaced is gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def free_port() -> int:
     """A TCP port nothing listens on right now."""
     with socket.socket() as probe:

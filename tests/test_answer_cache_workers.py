@@ -6,7 +6,6 @@ multiprocess files, kept once METRICS_TOKEN is set). So each worker has answered
 the change is made, and each answers after it.
 """
 
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from .conftest import PASSWORD, SECRET
-from .live import RUN_PY, Service, create_admin, running_service
+from .live import RUN_PY, Service, alive, create_admin, running_service
 from .scrapes import TOKEN
 
 WORKERS = 3
@@ -43,14 +42,6 @@ def token(service: Service, username: str, password: str = PASSWORD) -> str:
     return value
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def answered_by_worker(service: Service) -> dict[int, float]:
     """The `GET /user/me` each live worker has answered so far, by pid, read from its own counter file."""
     # running_service's DATA_DIR is data/ beside the log; run.py shares the metrics in data/metrics
@@ -59,7 +50,7 @@ def answered_by_worker(service: Service) -> dict[int, float]:
     for counter_file in folder.glob("counter_*.db"):
         pid = int(counter_file.stem.removeprefix("counter_"))
         # uvicorn replaces a worker that misses its 5 s health check (slow start on a busy machine)
-        if _alive(pid):
+        if alive(pid):
             metrics = MultiProcessCollector.merge([str(counter_file)])  # type: ignore[no-untyped-call]
             samples = [sample for metric in metrics for sample in metric.samples]
             answered[pid] = sum(

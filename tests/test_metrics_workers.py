@@ -1,6 +1,5 @@
 """Metrics with several workers: real processes, real HTTP; every scrape reports the sum over the workers."""
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from .conftest import bearer
-from .live import RUN_PY, running_service
+from .live import RUN_PY, alive, running_service
 from .scrapes import TOKEN, requests_of
 
 ROUTE = "/.well-known/oauth-authorization-server"
@@ -33,19 +32,11 @@ def _per_worker(folder: Path, tmp_path: Path, route: str) -> dict[str, float]:
     return counts
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def _both_answered(folder: Path, tmp_path: Path, route: str) -> bool:
     # the live workers only: uvicorn replaces a worker that misses its 5 s health check (a slow start on a
     # busy machine), whose file stays behind
     counts = _per_worker(folder, tmp_path, route)
-    live = [count for name, count in counts.items() if _alive(int(name.removeprefix("counter_")))]
+    live = [count for name, count in counts.items() if alive(int(name.removeprefix("counter_")))]
     return len(live) == 2 and all(live)
 
 

@@ -2,7 +2,6 @@
 
 import asyncio
 import multiprocessing
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,20 +17,12 @@ from api.config import Settings
 
 from .conftest import PASSWORD, SECRET, bearer
 from .legacy import make_release_0_1_database, query
-from .live import RUN_PY, running_service
+from .live import RUN_PY, alive, running_service
 from .scrapes import TOKEN
 
 WORKERS = 3
 # requests on fresh connections until every worker has answered one; the kernel hands them out unevenly
 MAX_REQUESTS = 500
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _answered(folder: Path, method: str, route: str) -> dict[int, float]:
@@ -40,7 +31,7 @@ def _answered(folder: Path, method: str, route: str) -> dict[int, float]:
     for counter_file in folder.glob("counter_*.db"):
         pid = int(counter_file.stem.removeprefix("counter_"))
         # uvicorn replaces a worker that misses its 5 s health check (slow start on a busy machine)
-        if _alive(pid):
+        if alive(pid):
             metrics = MultiProcessCollector.merge([str(counter_file)])  # type: ignore[no-untyped-call]
             answered[pid] = sum(
                 sample.value

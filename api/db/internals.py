@@ -70,15 +70,21 @@ def postgres_connect_arguments(client: Any = None) -> dict[str, Any]:
     return {**arguments, "password": client.password}
 
 
+async def _with_step(
+    affected: Awaitable[list[Any]], noted: Noted, write: Callable[[], Awaitable[int]]
+) -> int:
+    users = await affected
+    count = await write()
+    noted(users, count)
+    return count
+
+
 class _NotedUpdate(UpdateQuery):
     affected: Awaitable[list[Any]]
     noted: Noted
 
     async def _execute(self) -> int:
-        users = await self.affected
-        count = await super()._execute()
-        self.noted(users, count)
-        return count
+        return await _with_step(self.affected, self.noted, super()._execute)
 
 
 class _NotedDelete(DeleteQuery):
@@ -86,10 +92,7 @@ class _NotedDelete(DeleteQuery):
     noted: Noted
 
     async def _execute(self) -> int:
-        users = await self.affected
-        count = await super()._execute()
-        self.noted(users, count)
-        return count
+        return await _with_step(self.affected, self.noted, super()._execute)
 
 
 def noted_update(
