@@ -38,10 +38,14 @@ from api.routes import (
     account_mfa,
     admin,
     auth,
+    authorize,
     clients,
+    consents,
     email,
     email_pages,
+    end_session,
     mfa,
+    oidc,
     ops,
     pages,
     token,
@@ -102,9 +106,9 @@ def create_app(
 
     app = FastAPI(
         title="Auth service",
-        version="0.2.0",
-        description="Registration, OAuth2 password and client_credentials flows, JWT access tokens, JWKS "
-        "and introspection.",
+        version="0.3.0",
+        description="Registration, OAuth2 password and client_credentials flows, an OpenID Connect provider "
+        "(authorization code + PKCE), JWT access tokens, JWKS and introspection.",
         lifespan=lifespan,
         exception_handlers={
             RequestValidationError: validation_error_handler,
@@ -134,6 +138,7 @@ def create_app(
     app.include_router(token.token_router(settings.token_path))
     app.include_router(introspection_router(settings.token_path))
     # /users/me before /users/{user_id}
+    app.include_router(consents.router)
     app.include_router(users.router)
     app.include_router(mfa.router)
     app.include_router(admin.router)
@@ -141,6 +146,9 @@ def create_app(
     app.include_router(email.router)
     app.include_router(email_pages.router)
     app.include_router(ops.router)
+    app.include_router(oidc.router)
+    app.include_router(authorize.router)
+    app.include_router(end_session.router)
     if settings.metrics_token is not None:
         app.include_router(metrics_router(settings.metrics_token))
     app.include_router(pages.router)

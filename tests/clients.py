@@ -13,7 +13,19 @@ import httpx
 from .conftest import admin_token, bearer, make_settings, serve
 
 API_SCOPES = "billing:read billing:write"
-CLIENT_FIELDS = {"client_id", "name", "grant_types", "scopes", "redirect_uris", "confidential", "created_at"}
+CLIENT_FIELDS = {
+    "client_id",
+    "name",
+    "grant_types",
+    "scopes",
+    "redirect_uris",
+    "confidential",
+    "created_at",
+    "post_logout_redirect_uris",
+    "require_pkce",
+    "trusted",
+    "id_token_signed_response_alg",
+}
 INTROSPECTION_FIELDS = {"active", "scope", "client_id", "sub", "exp", "iat", "token_type"}
 INVALID_CLIENT = {
     "error": "invalid_client",

@@ -173,7 +173,7 @@ async def test_rotation_signs_with_the_new_key_and_still_accepts_the_old_one(tmp
     clock = Clock()
     async with serve(make_settings(tmp_path, jwt_algorithm="RS256"), clock=clock) as (app, client):
         old = await token_for(client)
-        new_kid = await state_of(app).keys.rotate()
+        (new_kid,) = await state_of(app).keys.rotate()
         new = (await login(client, "alice", PASSWORD)).json()["access_token"]
         jwks = (await client.get("/.well-known/jwks.json")).json()["keys"]
         statuses = [await me_status(client, token) for token in (old, new)]
@@ -191,14 +191,14 @@ async def test_a_retired_key_is_dropped_once_its_tokens_have_expired(tmp_path: P
     async with serve(make_settings(tmp_path, jwt_algorithm="ES256"), clock=clock) as (app, client):
         old_kid = header(await token_for(client))["kid"]
         keys = state_of(app).keys
-        new_kid = await keys.rotate()
+        (new_kid,) = await keys.rotate()
         clock.advance(minutes=30)
         await keys.reload()
         still = [key["kid"] for key in (await client.get("/.well-known/jwks.json")).json()["keys"]]
         clock.advance(minutes=2)
         await keys.reload()
         later = [key["kid"] for key in (await client.get("/.well-known/jwks.json")).json()["keys"]]
-        newest = await keys.rotate()
+        (newest,) = await keys.rotate()
         rows = sorted([key.kid for key in await SigningKey.all()])
     assert still == [new_kid, old_kid]
     assert later == [new_kid]

@@ -101,11 +101,13 @@ def test_rotate_keys_reaches_every_running_service_without_a_restart(
     assert published == [new_kid, kid(old)]
 
 
-def test_rotate_keys_under_hs256_says_secret_key_is_the_key(tmp_path: Path, fresh_database_url: str) -> None:
+def test_rotate_keys_under_hs256_rotates_the_id_token_key_and_says_secret_key_is_the_access_key(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
     result = run_py(tmp_path, fresh_database_url, "rotate-keys")
-    assert result.returncode == 1
-    assert "JWT_ALGORITHM is HS256" in result.stderr
-    assert "SECRET_KEY" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("new signing key ")
+    assert "access tokens are HS256, whose key is SECRET_KEY" in result.stdout
 
 
 def test_a_secret_key_that_does_not_open_the_key_stops_the_start_with_one_line(
@@ -129,4 +131,5 @@ def test_a_secret_key_that_does_not_open_the_key_stops_the_start_with_one_line(
     )
     with running_service(tmp_path, fresh_database_url, extra_env={**env, **other_secret}) as service:
         keys = httpx.get(f"{service.url}/.well-known/jwks.json", timeout=10).json()["keys"]
-    assert len(keys) == 2
+    # both kinds in use were rotated (ES256 for access tokens, RS256 for id_tokens): new and retired
+    assert sorted(key["alg"] for key in keys) == ["ES256", "ES256", "RS256", "RS256"]

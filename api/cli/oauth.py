@@ -20,22 +20,21 @@ from api.services import clients
 
 
 async def rotate_keys(settings: Settings) -> str:
-    """Make a new signing key current for every worker; what was done, in words."""
-    if settings.jwt_algorithm not in jwk.ASYMMETRIC:
-        raise CommandError(
-            "JWT_ALGORITHM is HS256, whose key is SECRET_KEY: set a new SECRET_KEY to replace it "
-            "(every access token then stops working), or choose RS256 or ES256"
-        )
+    """Make a new signing key current for every worker, for each algorithm in use; what was done, in words."""
     async with open_database(settings) as secret:
         await prepare_schema(settings)
         codec = TokenCodec(keys=jwk.NO_KEYS, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
         ring = key_ring(settings, secret=secret, codec=codec, clock=now)
-        kid = await ring.rotate()
-    audit.record("key_rotation", outcome="success", ip=None, kid=kid, algorithm=settings.jwt_algorithm)
-    return (
-        f"new {settings.jwt_algorithm} signing key {kid} is current; "
-        "the earlier ones verify until their tokens expire"
-    )
+        kids = await ring.rotate()
+    for kid in kids:
+        audit.record("key_rotation", outcome="success", ip=None, kid=kid)
+    lines = [f"new signing key {kid} is current" for kid in kids]
+    if settings.jwt_algorithm not in jwk.ASYMMETRIC:
+        lines.append(
+            "access tokens are HS256, whose key is SECRET_KEY: set a new SECRET_KEY to replace it "
+            "(every access token then stops working)"
+        )
+    return "\n".join([*lines, "the earlier keys verify until their tokens expire"])
 
 
 def rotate_keys_command(_args: argparse.Namespace) -> int:
@@ -65,13 +64,22 @@ async def create_client(settings: Settings, body: ClientCreate) -> tuple[str, st
 
 def create_client_command(args: argparse.Namespace) -> int:
     """`create-client NAME --grant G --scope S...`: prints the id and the secret, shown this once."""
+    grant_types = args.grant or ["client_credentials"]
+    scope_names = args.scope
+    if not scope_names and clients.AUTHORIZATION_CODE in grant_types:
+        # an app that signs users in: who they are, their name and address, and staying signed in if it may
+        scope_names = ["openid", "profile", "email"]
+        if "refresh_token" in grant_types:
+            scope_names.append("offline_access")
     try:
         body = ClientCreate(
             name=args.name,
-            grant_types=args.grant or ["client_credentials"],
-            scopes=args.scope,
+            grant_types=grant_types,
+            scopes=scope_names,
             redirect_uris=args.redirect_uri,
             confidential=not args.public,
+            post_logout_redirect_uris=args.post_logout_redirect_uri,
+            trusted=args.trusted,
         )
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors())
@@ -109,7 +117,20 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
         choices=clients.GRANT_TYPES,
         help="a grant type it may use; repeat for more (default: client_credentials)",
     )
-    create.add_argument("--scope", nargs="+", action="extend", default=[], help="scopes it may hold")
+    create.add_argument(
+        "--scope",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="scopes it may hold (authorization_code: openid profile email; offline_access with refresh)",
+    )
     create.add_argument("--redirect-uri", action="append", default=[], help="a redirect URI; repeat for more")
-    create.add_argument("--public", action="store_true", help="a public client: no secret")
+    create.add_argument(
+        "--post-logout-redirect-uri",
+        action="append",
+        default=[],
+        help="where /end-session may send the browser after a logout; repeat for more",
+    )
+    create.add_argument("--public", action="store_true", help="a public client: no secret (PKCE required)")
+    create.add_argument("--trusted", action="store_true", help="a first-party app: no consent page")
     create.set_defaults(command=create_client_command)

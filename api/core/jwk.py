@@ -41,6 +41,9 @@ class KeySet:
     # 0.1.0 signed HS256 tokens without a `kid`; they keep working under HS256 until they expire
     unnamed: Verifier | None = None
     public_jwks: tuple[dict[str, Any], ...] = field(default=())
+    # the current asymmetric key of each algorithm: id_tokens are signed with one of these whatever signs
+    # access tokens
+    signers: Mapping[str, Verifier] = field(default_factory=dict)
 
 
 # what a worker holds for RS256 or ES256 before it has read the database: it signs and verifies nothing

@@ -37,6 +37,8 @@ class AccessClaims:
     scopes: frozenset[str]
     issued_at: int
     expires_at: int
+    # a user's token issued to an app through the authorization code flow: that app's client_id
+    issued_to: str | None = None
 
     @property
     def subject(self) -> str:
@@ -76,8 +78,10 @@ class TokenCodec:
         session_id: str,
         scopes: Iterable[str],
         lifetime_seconds: int,
+        issued_to: str | None = None,
     ) -> str:
-        """A signed access token for this user (or client), session and scopes."""
+        """A signed access token for this user (or client), session and scopes; `issued_to` is the app a
+        user's token was issued to (its `client_id` claim)."""
         if (user_id is None) == (client_id is None):
             raise ValueError("a token is for a user or for a client")
         now = int(self._clock())
@@ -96,6 +100,8 @@ class TokenCodec:
             claims["aud"] = self._audience
         if client_id is not None:
             claims["client_id"] = client_id  # RFC 9068: and `sub` is the client's too
+        elif issued_to is not None:
+            claims["client_id"] = issued_to  # RFC 9068: the app, with `sub` the user
         signer = self.keys.signer
         if signer is None:
             raise RuntimeError("no signing key is loaded yet")
@@ -146,11 +152,14 @@ class TokenCodec:
             raise InvalidToken("not an access token")
         client_id = claims.get("client_id")
         try:
-            if client_id is not None and (not isinstance(client_id, str) or claims["sub"] != client_id):
-                raise ValueError("a client's token is about the client")
+            if client_id is not None and not isinstance(client_id, str):
+                raise ValueError("client_id is a string")
+            # a client's own token is about the client; a user's token issued to an app names the user
+            own = client_id is not None and claims["sub"] == client_id
             return AccessClaims(
-                user_id=int(claims["sub"]) if client_id is None else None,
-                client_id=client_id,
+                user_id=None if own else int(claims["sub"]),
+                client_id=client_id if own else None,
+                issued_to=None if own else client_id,
                 session_id=str(claims["sid"]),
                 scopes=frozenset(str(claims["scope"]).split()),
                 issued_at=int(claims["iat"]),
@@ -160,13 +169,20 @@ class TokenCodec:
             raise InvalidToken("malformed claims") from None
 
 
-def _signed(claims: dict[str, object], signer: Verifier) -> str:
+def sign_id_token(claims: dict[str, object], signer: Verifier) -> str:
+    """An OpenID Connect id_token: the claims signed with `typ: JWT`."""
+    return _signed(claims, signer, header_type="JWT")
+
+
+def _signed(
+    claims: dict[str, object], signer: Verifier, *, header_type: str = _ACCESS_TOKEN_HEADER_TYPE
+) -> str:
     """The compact JWS of the claims (RFC 7515), byte for byte what `jose.jwt.encode` makes of them.
 
     Every login and refresh signs a token, and jose re-encodes the same header and re-checks the claims each
     time; the signature itself is still jose's (the key's own `sign`).
     """
-    header = _header_segment(signer.algorithm, signer.kid)
+    header = _header_segment(signer.algorithm, signer.kid, header_type)
     payload: bytes = base64url_encode(json.dumps(claims, separators=(",", ":")).encode())
     signing_input = header + b"." + payload
     signature: bytes = base64url_encode(signer.key.sign(signing_input))
@@ -174,7 +190,7 @@ def _signed(claims: dict[str, object], signer: Verifier) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _header_segment(algorithm: str, kid: str) -> bytes:
-    header = {"alg": algorithm, "kid": kid, "typ": _ACCESS_TOKEN_HEADER_TYPE}
+def _header_segment(algorithm: str, kid: str, header_type: str) -> bytes:
+    header = {"alg": algorithm, "kid": kid, "typ": header_type}
     segment: bytes = base64url_encode(json.dumps(header, separators=(",", ":"), sort_keys=True).encode())
     return segment

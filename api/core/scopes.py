@@ -4,9 +4,18 @@ from api.errors import InvalidScope
 
 PROFILE = "profile"
 ADMIN = "admin"
+OPENID = "openid"
+EMAIL = "email"
+OFFLINE_ACCESS = "offline_access"
 DESCRIPTIONS = {
     PROFILE: "Read and change your own account",
     ADMIN: "Manage every account (administrators only)",
+}
+# OpenID Connect's scopes: apps registered for the authorization code flow may ask for them
+OPENID_CONNECT = {
+    OPENID: "Sign in with this service (OpenID Connect)",
+    EMAIL: "Your e-mail address (OpenID Connect)",
+    OFFLINE_ACCESS: "Stay signed in: a refresh token (OpenID Connect)",
 }
 
 
@@ -19,6 +28,7 @@ def defined(api_scopes: str) -> dict[str, str]:
     """Every scope with its description: the built-in ones and API_SCOPES (which clients may hold)."""
     return {
         **DESCRIPTIONS,
+        **OPENID_CONNECT,
         **dict.fromkeys(api_scopes.split(), "A scope of the team's other APIs (API_SCOPES)"),
     }
 

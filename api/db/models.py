@@ -53,6 +53,11 @@ class Session(Model):
     revoked_at = fields.DatetimeField(null=True)
     user_agent = fields.CharField(max_length=USER_AGENT_MAX_LENGTH, null=True)
     ip = fields.CharField(max_length=45, null=True)
+    # an app's session (authorization code flow): the client it belongs to, when the user signed in, and
+    # the browser session that signed in (the id_token's `sid`); all null for the service's own logins
+    client_id = fields.CharField(max_length=64, null=True, db_index=True)
+    auth_time = fields.DatetimeField(null=True)
+    login_session_id = fields.CharField(max_length=36, null=True)
 
     class Meta:
         table = "sessions"
@@ -165,9 +170,62 @@ class OAuthClient(Model):
     redirect_uris: list[str] = fields.JSONField(default=list)
     confidential = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
+    # OpenID Connect: null where a client registered before 0.3.0 has none
+    post_logout_redirect_uris: list[str] | None = fields.JSONField(null=True)
+    require_pkce = fields.BooleanField(default=True, db_default=True)
+    # a first-party app: no consent page
+    trusted = fields.BooleanField(default=False, db_default=False)
+    id_token_signed_response_alg = fields.CharField(max_length=8, default="RS256", db_default="RS256")
 
     class Meta:
         table = "oauth_clients"
+
+
+class AuthorizationCode(Model):
+    """An authorization code, known only by its SHA-256: it lives a minute and works once.
+
+    It is bound to the client, the redirect URI, the PKCE challenge, the nonce, the scopes, the sign-in time
+    and the browser session. `session_id` is the session its exchange opened, revoked if the code comes back.
+    """
+
+    code_hash = fields.CharField(max_length=64, primary_key=True)
+    client: fields.ForeignKeyRelation[OAuthClient] = fields.ForeignKeyField(
+        "models.OAuthClient", related_name="codes", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="codes", on_delete=fields.CASCADE
+    )
+    redirect_uri = fields.CharField(max_length=2000)
+    scope = fields.CharField(max_length=1000)
+    nonce = fields.CharField(max_length=500, null=True)
+    code_challenge = fields.CharField(max_length=128, null=True)
+    login_session_id = fields.CharField(max_length=36)
+    auth_time = fields.DatetimeField()
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    used_at = fields.DatetimeField(null=True)
+    session_id = fields.CharField(max_length=36, null=True)
+
+    class Meta:
+        table = "authorization_codes"
+
+
+class Consent(Model):
+    """What a user allowed a client to see: a later request for the same or fewer scopes asks no more."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="consents", on_delete=fields.CASCADE
+    )
+    client: fields.ForeignKeyRelation[OAuthClient] = fields.ForeignKeyField(
+        "models.OAuthClient", related_name="consents", on_delete=fields.CASCADE
+    )
+    scope = fields.CharField(max_length=1000)
+    granted_at = fields.DatetimeField()
+
+    class Meta:
+        table = "consents"
+        unique_together = (("user", "client"),)
 
 
 class ClientGrant(Model):

@@ -27,6 +27,9 @@ _SESSION_COLUMNS = (
     "revoked_at",
     "user_agent",
     "ip",
+    "client_id",
+    "auth_time",
+    "login_session_id",
 )
 _LOOKUP = (
     'SELECT r."expires_at" AS "_token_expires_at", '
@@ -50,7 +53,7 @@ _QUERIES["postgres"]["lookup"] += " FOR UPDATE OF s"
 _DATETIMES = (
     "created_at",
     "_token_expires_at",
-    *(f"_session_{c}" for c in ("created_at", "last_used_at", "expires_at", "revoked_at")),
+    *(f"_session_{c}" for c in ("created_at", "last_used_at", "expires_at", "revoked_at", "auth_time")),
 )
 
 
@@ -92,14 +95,21 @@ async def start(
             "revoked_at": None,
             "user_agent": user_agent,
             "ip": ip,
+            "client_id": None,
+            "auth_time": None,
+            "login_session_id": None,
         },
     )
     session.user = user
     return session, token.value
 
 
-async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, str]:
-    """Trade a refresh token for a new one; TokenReused for one rotated before (reuse detection)."""
+async def rotate(refresh_token: str, *, lifetime: timedelta, client_id: str | None) -> tuple[Session, str]:
+    """Trade a refresh token for a new one; TokenReused for one rotated before (reuse detection).
+
+    An app's token (authorization code flow) refreshes only for that app (`client_id`): another client's
+    attempt is refused before it can spend the token.
+    """
     queries = _QUERIES[dialect.current()]
     digest = opaque_digest(refresh_token)
     moment = now()
@@ -113,6 +123,8 @@ async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, s
         if row["_session_revoked_at"] is not None:
             raise InvalidRefreshToken
         if row["_token_expires_at"] <= moment or row["_session_expires_at"] <= moment:
+            raise InvalidRefreshToken
+        if row["_session_client_id"] is not None and row["_session_client_id"] != client_id:
             raise InvalidRefreshToken
         if row["disabled"]:
             raise InactiveUser

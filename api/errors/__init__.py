@@ -40,8 +40,36 @@ from api.errors.clients import (
     UnauthorizedClient,
 )
 from api.errors.mfa import InvalidCode, InvalidMfaToken, InvalidOneTimeCode, MfaAlreadyOn, MfaOff, MfaRequired
+from api.errors.oidc import (
+    AccessDenied,
+    AuthorizationRefused,
+    ClientNotAllowed,
+    CodeReused,
+    ConsentNotFound,
+    ConsentRequired,
+    InvalidAuthorizationCode,
+    InvalidLogoutRequest,
+    LoginRequired,
+    RequestObjectRefused,
+    ScopeRefused,
+    UnsupportedResponseType,
+    UnverifiedRedirect,
+)
 
 __all__ = [
+    "AccessDenied",
+    "AuthorizationRefused",
+    "ClientNotAllowed",
+    "CodeReused",
+    "ConsentNotFound",
+    "ConsentRequired",
+    "InvalidAuthorizationCode",
+    "InvalidLogoutRequest",
+    "LoginRequired",
+    "RequestObjectRefused",
+    "ScopeRefused",
+    "UnsupportedResponseType",
+    "UnverifiedRedirect",
     "InvalidCode",
     "InvalidMfaToken",
     "InvalidOneTimeCode",

@@ -1,6 +1,6 @@
 """How the browser side travels: the auth cookie, CSRF protection, safe redirects and security headers."""
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import HTTPException, Request, Response, status
 
@@ -23,6 +23,42 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+
+
+def allowing_form_action(target: str) -> dict[str, str]:
+    """The security headers for a page whose form ends, after redirects, at `target`'s origin as well.
+
+    Chromium applies `form-action` to every redirect a form's submission follows: the login page's form
+    goes to the token URL, then to `/authorize`, then to the app's redirect URI, which must be allowed too.
+    """
+    policy = SECURITY_HEADERS["Content-Security-Policy"]
+    source = _origin(target)
+    if source is None:
+        return SECURITY_HEADERS
+    policy = policy.replace("form-action 'self'", f"form-action 'self' {source}")
+    return {**SECURITY_HEADERS, "Content-Security-Policy": policy}
+
+
+def app_redirect(next_path: str) -> str:
+    """The redirect URI named by a `next` that is an authorization request (the login's way back), or ''."""
+    parts = urlsplit(next_path)
+    if parts.path != "/authorize":
+        return ""
+    values = parse_qs(parts.query).get("redirect_uri", [])
+    return values[0] if len(values) == 1 else ""
+
+
+def _origin(uri: str) -> str | None:
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if not scheme or any(char in uri for char in " ;,'\"\n\r"):
+        return None
+    if scheme in ("http", "https"):
+        return f"{scheme}://{parts.netloc}" if parts.netloc else None
+    return f"{scheme}:"
 
 
 def is_browser_form(request: Request) -> bool:

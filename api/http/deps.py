@@ -69,6 +69,19 @@ async def get_optional_principal(request: Request, bearer: BearerToken) -> Princ
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+async def get_browser_principal(request: Request) -> Principal | None:
+    """The browser's signed-in user (the auth cookie alone, never a bearer token), else None; a form that
+    acts on it checks its CSRF token itself."""
+    state: AppState = request.app.state.auth
+    try:
+        return await principals.resolve(request.cookies.get(browser.AUTH_COOKIE), state)
+    except DomainError:
+        return None
+
+
+BrowserPrincipal = Annotated[Principal | None, Depends(get_browser_principal)]
 CurrentUser = Annotated[User, Security(get_current_user, scopes=[scopes.PROFILE])]
 CurrentPrincipal = Annotated[Principal, Security(get_current_principal, scopes=[scopes.PROFILE])]
 AdminUser = Annotated[User, Security(get_current_user, scopes=[scopes.ADMIN])]

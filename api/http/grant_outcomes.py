@@ -6,9 +6,11 @@ The token route and the refresh fast path both use it, so their logs and answers
 from typing import Any
 
 from api.errors import (
+    CodeReused,
     DomainError,
     EmailNotVerified,
     InactiveUser,
+    InvalidAuthorizationCode,
     InvalidClient,
     InvalidCredentials,
     InvalidOneTimeCode,
@@ -28,6 +30,7 @@ _OUTCOMES: dict[type[DomainError], str] = {
     InactiveUser: "inactive",
     EmailNotVerified: "unverified",
     MfaRequired: "mfa_required",
+    InvalidAuthorizationCode: "failure",
 }
 
 
@@ -41,6 +44,10 @@ def refusal(exc: DomainError, *, event: audit.Event, source: RequestSource) -> R
     """The answer to a failed grant, with its line in the audit log."""
     if isinstance(exc, InvalidClient):  # whatever the grant, the client is what failed
         audit.record("client_authentication", outcome="failure", ip=source.ip)
+    elif isinstance(exc, CodeReused):
+        audit.record(
+            "code_reuse", outcome="revoked", ip=source.ip, user_id=exc.user_id, client_id=exc.client_id
+        )
     elif isinstance(exc, InvalidOneTimeCode):
         audit.record("mfa_failure", outcome="failure", ip=source.ip, user_id=exc.user_id)
         metrics.count_login("mfa_failure")

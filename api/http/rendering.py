@@ -8,7 +8,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.config import Settings
-from api.http.browser import SECURITY_HEADERS, clear_auth_cookie, safe_next, set_auth_cookie
+from api.http.browser import (
+    SECURITY_HEADERS,
+    allowing_form_action,
+    app_redirect,
+    clear_auth_cookie,
+    safe_next,
+    set_auth_cookie,
+)
 from api.http.oauth_errors import Refusal
 from api.services.grants import IssuedTokens
 from api.services.principals import Principal
@@ -25,9 +32,11 @@ def render(
     principal: Principal | None = None,
     status_code: int = status.HTTP_200_OK,
     headers: dict[str, str] | None = None,
+    form_target: str = "",
     **context: Any,
 ) -> HTMLResponse:
-    """A page with the shared layout's context and the security headers."""
+    """A page with the shared layout's context and the security headers; its forms may end at `form_target`
+    (an app's redirect URI) as well as on this site."""
     state: AppState = request.app.state.auth
     csrf = state.csrf.for_session(str(principal.session_id)) if principal else None
     return templates.TemplateResponse(
@@ -35,7 +44,7 @@ def render(
         template,
         {"user": principal.user if principal else None, "csrf_token": csrf, **context},
         status_code=status_code,
-        headers={**PAGE_HEADERS, **(headers or {})},
+        headers={**PAGE_HEADERS, **allowing_form_action(form_target), **(headers or {})},
     )
 
 
@@ -60,6 +69,7 @@ def login_refused(
         username=username or "",
         next=safe_next(target),
         error=refusal.description,
+        form_target=app_redirect(safe_next(target)),
     )
 
 
@@ -74,6 +84,7 @@ def second_step(request: Request, *, mfa_token: str, target: str | None, error: 
         mfa_token=mfa_token,
         next=safe_next(target),
         error=error,
+        form_target=app_redirect(safe_next(target)),
     )
 
 

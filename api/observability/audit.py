@@ -28,6 +28,11 @@ Event = Literal[
     "mfa_disabled",
     "mfa_failure",
     "recovery_code_used",
+    "authorization",
+    "code_exchange",
+    "code_reuse",
+    "end_session",
+    "consent_revoked",
 ]
 
 

@@ -8,7 +8,7 @@ import contextlib
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, status
+from fastapi import APIRouter, Form, Path, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -16,6 +16,7 @@ from api.errors import DomainError
 from api.http.deps import Source
 from api.http.rendering import logged_in, logged_out
 from api.observability import audit
+from api.oidc import consents
 from api.routes.account_forms import AccountForm, AccountFormRoute
 from api.schemas.users import ProfileUpdate
 from api.services import grants, sessions, users
@@ -26,7 +27,11 @@ router = APIRouter(prefix="/account", include_in_schema=False, route_class=Accou
 @router.get("", response_class=HTMLResponse)
 async def show(page: AccountForm, done: str = "") -> Response:
     """The account page; anonymous visitors log in first."""
-    notices = {"password": "Password changed: your other sessions have ended.", "profile": "Profile saved."}
+    notices = {
+        "password": "Password changed: your other sessions have ended.",
+        "profile": "Profile saved.",
+        "apps": "The app's access was removed.",
+    }
     return await page.show(notice=notices.get(done))
 
 
@@ -82,6 +87,18 @@ async def end_session(session_id: uuid.UUID, page: AccountForm, source: Source) 
     )
     target = "/" if session_id == principal.session_id else "/account"
     return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/apps/{client_id}/forget", response_class=HTMLResponse)
+async def forget_app(
+    client_id: Annotated[str, Path(max_length=64)], page: AccountForm, source: Source
+) -> Response:
+    """Take back an app's access: its consent is forgotten and every token it holds for you stops working."""
+    user = page.principal.user
+    with contextlib.suppress(DomainError):  # forgotten meanwhile: the list shows what is left
+        await consents.forget(user_id=user.id, client_id=client_id)
+        audit.record("consent_revoked", outcome="success", ip=source.ip, user_id=user.id, client_id=client_id)
+    return RedirectResponse("/account?done=apps#apps", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/delete", response_class=HTMLResponse)

@@ -25,17 +25,19 @@ async def home(request: Request, principal: OptionalPrincipal) -> HTMLResponse:
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(
-    request: Request, principal: OptionalPrincipal, state: State, next: str = "/"
+    request: Request, principal: OptionalPrincipal, state: State, next: str = "/", login_hint: str = ""
 ) -> HTMLResponse:
     """The login form; it posts to the token URL itself."""
+    target = browser.safe_next(next)
     return render(
         request,
         "login.html",
         principal=principal,
         token_path=state.settings.token_path,
-        username="",
-        next=browser.safe_next(next),
+        username=login_hint[:150],
+        next=target,
         error=None,
+        form_target=browser.app_redirect(target),
     )
 
 

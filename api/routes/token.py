@@ -18,7 +18,11 @@ from api.routes import token_grants
 from api.schemas.tokens import OAuthError, TokenResponse
 from api.services import clients, sessions
 
-_EVENTS: dict[str, audit.Event] = {"refresh_token": "refresh", "client_credentials": "client_token"}
+_EVENTS: dict[str, audit.Event] = {
+    "refresh_token": "refresh",
+    "client_credentials": "client_token",
+    "authorization_code": "code_exchange",
+}
 
 
 async def issue_token(
@@ -28,7 +32,7 @@ async def issue_token(
     source: Source,
     state: State,
 ) -> TokenResponse | Response:
-    """Log in (OAuth2 password flow), trade a refresh token for a new pair, or get a client's own token.
+    """Log in (OAuth2 password flow), redeem an authorization code, refresh, or get a client's own token.
 
     A browser's form post (the login page) gets the auth cookie and a redirect instead of JSON.
     """
@@ -59,7 +63,7 @@ async def issue_token(
             session_id=issued.session_id,
             **({"client_id": issued.client_id} if issued.client_id else {}),
         )
-        if from_browser and issued.user_id is not None:
+        if from_browser and issued.user_id is not None and issued.app_session is None:
             return logged_in(issued, target=form.next, settings=state.settings)
         response.headers.update(NO_STORE)
         return TokenResponse(
@@ -67,6 +71,7 @@ async def issue_token(
             expires_in=issued.expires_in,
             refresh_token=issued.refresh_token,
             scope=scopes.render(issued.scopes),
+            id_token=issued.id_token,
         )
     if from_browser:
         return login_refused(request, refusal=refusal, username=form.username, target=form.next)

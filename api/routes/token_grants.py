@@ -4,13 +4,16 @@ refresh_token or client_credentials."""
 from fastapi import Request
 from pydantic import BaseModel, Field
 
+from api.errors import InvalidClient
 from api.http.credentials import client_credentials
 from api.http.oauth_errors import Refusal
+from api.oidc import exchange
 from api.services import clients, grants
 from api.services.sessions import RequestSource
 from api.services.state import AppState
 
 MFA_OTP = "mfa_otp"
+AUTHORIZATION_CODE = "authorization_code"
 _GRANT_TYPES = frozenset({*clients.GRANT_TYPES, MFA_OTP})
 
 
@@ -27,6 +30,9 @@ class TokenRequest(BaseModel):
         default=None, description="grant_type=mfa_otp: the token of the mfa_required answer"
     )
     refresh_token: str | None = None
+    code: str | None = Field(default=None, description="grant_type=authorization_code: the code")
+    redirect_uri: str | None = Field(default=None, description="authorization_code: as in the request")
+    code_verifier: str | None = Field(default=None, description="authorization_code: the PKCE verifier")
     scope: str | None = None
     client_id: str | None = Field(default=None, description="client_secret_post, or a public client's id")
     client_secret: str | None = Field(default=None, description="client_secret_post")
@@ -46,13 +52,35 @@ async def grant(
     if grant_type == clients.CLIENT_CREDENTIALS:
         registered = await clients.authenticate(presented)
         return await grants.client_credentials_grant(client=registered, scope=form.scope, state=state)
-    if (named := await clients.identify(presented)) is not None:
+    named = await clients.identify(presented)
+    if grant_type == AUTHORIZATION_CODE:
+        if named is None:
+            raise InvalidClient
+        if not form.code or not form.redirect_uri:
+            raise Refusal("invalid_request", "The code and redirect_uri fields are required")
+        return await exchange.code_grant(
+            client=named,
+            code=form.code,
+            redirect_uri=form.redirect_uri,
+            code_verifier=form.code_verifier,
+            source=source,
+            state=state,
+        )
+    if named is not None:
         # the second step belongs to the password grant
         clients.require_grant_type(named, "password" if grant_type == MFA_OTP else grant_type)
     if grant_type == "refresh_token":
         if not form.refresh_token:
             raise Refusal("invalid_request", "The refresh_token field is required")
-        return await grants.refresh_grant(refresh_token=form.refresh_token, scope=form.scope, state=state)
+        issued = await grants.refresh_grant(
+            refresh_token=form.refresh_token,
+            scope=form.scope,
+            state=state,
+            client_id=named.client_id if named is not None else None,
+        )
+        if named is None:
+            return issued
+        return await exchange.with_refreshed_id_token(issued, client=named, state=state)
     if grant_type == MFA_OTP:
         if not form.mfa_token or not form.otp:
             raise Refusal("invalid_request", "The mfa_token and otp fields are required")

@@ -3,21 +3,13 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
-from pydantic.networks import HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-GrantType = Literal["client_credentials", "password", "refresh_token"]
+GrantType = Literal["authorization_code", "client_credentials", "password", "refresh_token"]
 # scope names as RFC 6749 writes them; which exist is checked against the settings
 ScopeName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\x21\x23-\x5b\x5d-\x7e]+$")]
-_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
-
-
-def _http_url(value: str) -> str:
-    return str(_HTTP_URL.validate_python(value))
-
-
-# kept as text: an http(s) URL, normalised the way pydantic writes it
-RedirectUri = Annotated[str, Field(max_length=2000), AfterValidator(_http_url)]
+# compared as strings, so kept exactly as registered; which are allowed is checked by the service
+RedirectUri = Annotated[str, Field(min_length=1, max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -30,19 +22,33 @@ class ClientCreate(BaseModel):
     """A client to register."""
 
     name: Name = Field(examples=["billing service"])
-    grant_types: list[GrantType] = Field(min_length=1, max_length=3, examples=[["client_credentials"]])
+    grant_types: list[GrantType] = Field(min_length=1, max_length=4, examples=[["client_credentials"]])
     scopes: list[ScopeName] = Field(max_length=50, examples=[["billing:read"]])
-    redirect_uris: list[RedirectUri] = Field(default_factory=list, max_length=20)
+    redirect_uris: list[RedirectUri] = Field(
+        default_factory=list, max_length=20, description="required for authorization_code"
+    )
     confidential: bool = Field(default=True, description="false: a public client, with no secret")
+    post_logout_redirect_uris: list[RedirectUri] = Field(default_factory=list, max_length=20)
+    require_pkce: bool = Field(
+        default=True, description="false only for a confidential client (nonce then required)"
+    )
+    trusted: bool = Field(default=False, description="a first-party app: no consent page")
+    id_token_signed_response_alg: Literal["RS256", "ES256"] = Field(
+        default="RS256", description="ES256 only while JWT_ALGORITHM=ES256"
+    )
 
 
 class ClientUpdate(BaseModel):
     """Changes to a client; fields left out stay as they are."""
 
     name: Name | None = None
-    grant_types: list[GrantType] | None = Field(default=None, min_length=1, max_length=3)
+    grant_types: list[GrantType] | None = Field(default=None, min_length=1, max_length=4)
     scopes: list[ScopeName] | None = Field(default=None, max_length=50)
     redirect_uris: list[RedirectUri] | None = Field(default=None, max_length=20)
+    post_logout_redirect_uris: list[RedirectUri] | None = Field(default=None, max_length=20)
+    require_pkce: bool | None = None
+    trusted: bool | None = None
+    id_token_signed_response_alg: Literal["RS256", "ES256"] | None = None
 
 
 class ClientOut(BaseModel):
@@ -57,8 +63,18 @@ class ClientOut(BaseModel):
     redirect_uris: list[str]
     confidential: bool
     created_at: datetime
+    post_logout_redirect_uris: list[str]
+    require_pkce: bool
+    trusted: bool
+    id_token_signed_response_alg: str
 
     _split_grant_types = field_validator("grant_types", "scopes", mode="before")(_split)
+
+    @field_validator("post_logout_redirect_uris", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        # a client registered before 0.3.0 has none
+        return [] if value is None else value
 
 
 class ClientCreated(ClientOut):

@@ -16,6 +16,10 @@ class TokenResponse(BaseModel):
         description="single use: trade it for a new pair with grant_type=refresh_token (users only)",
     )
     scope: str = Field(description="the granted scopes, space-separated")
+    id_token: str | None = Field(
+        default=None,
+        description="authorization_code and its refreshes, with `openid`: the OpenID Connect id_token",
+    )
 
 
 class OAuthError(BaseModel):

@@ -3,16 +3,16 @@
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
-from api.core import scopes
+from api.core import redirect_uris, scopes
 from api.core.opaque import new_opaque_token, opaque_digest
-from api.db.models import ClientGrant, OAuthClient
+from api.db.models import ClientGrant, OAuthClient, Session
 from api.errors import (
     ClientMisconfigured,
     ClientNotFound,
@@ -23,20 +23,26 @@ from api.errors import (
 )
 
 CLIENT_CREDENTIALS = "client_credentials"
-GRANT_TYPES = ("client_credentials", "password", "refresh_token")
+AUTHORIZATION_CODE = "authorization_code"
+GRANT_TYPES = ("authorization_code", "client_credentials", "password", "refresh_token")
 # compared against when the client is unknown, so that both refusals cost the same
 _NO_SUCH_SECRET = opaque_digest("")
 
 
 @dataclass(frozen=True, slots=True)
 class Registration:
-    """A client to register: its name, grants, scopes, redirect URIs, and whether it keeps a secret."""
+    """A client to register: its name, grants, scopes, redirect URIs, whether it keeps a secret, and how it
+    signs users in (PKCE, consent, the id_token's algorithm)."""
 
     name: str
     grant_types: list[str]
     scopes: list[str]
     redirect_uris: list[str]
     confidential: bool
+    post_logout_redirect_uris: list[str] = field(default_factory=list)
+    require_pkce: bool = True
+    trusted: bool = False
+    id_token_signed_response_alg: str = "RS256"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +54,31 @@ class ClientCredentials:
 
 
 def check(
-    *, grant_types: list[str], scope_names: list[str], confidential: bool, defined: frozenset[str]
+    *,
+    grant_types: list[str],
+    scope_names: list[str],
+    confidential: bool,
+    defined: frozenset[str],
+    redirects: dict[str, list[str]] | None = None,
+    require_pkce: bool = True,
 ) -> None:
-    """ClientMisconfigured for an undefined scope (neither built in nor in API_SCOPES), or a public client
-    registered for client_credentials."""
+    """ClientMisconfigured for an undefined scope (neither built in nor in API_SCOPES), a public client
+    registered for client_credentials or without PKCE, the authorization code grant without a redirect URI,
+    or a redirect URI RFC 9700 refuses (`redirects`: each field's URIs)."""
     if unknown := sorted(set(scope_names) - defined):
         raise ClientMisconfigured(f"Unknown scope: {' '.join(unknown)}", field="scopes")
     if not confidential and CLIENT_CREDENTIALS in grant_types:
         raise ClientMisconfigured(
             "A public client has no secret to use client_credentials with", field="grant_types"
         )
+    if not confidential and not require_pkce:
+        raise ClientMisconfigured("A public client must use PKCE", field="require_pkce")
+    for name, uris in (redirects or {}).items():
+        for uri in uris:
+            if (problem := redirect_uris.problem(uri)) is not None:
+                raise ClientMisconfigured(f"{uri[:200]}: {problem}", field=name)
+    if AUTHORIZATION_CODE in grant_types and redirects is not None and not redirects.get("redirect_uris"):
+        raise ClientMisconfigured("authorization_code needs at least one redirect URI", field="redirect_uris")
 
 
 async def register(
@@ -69,6 +90,11 @@ async def register(
         scope_names=registration.scopes,
         confidential=registration.confidential,
         defined=defined,
+        redirects={
+            "redirect_uris": registration.redirect_uris,
+            "post_logout_redirect_uris": registration.post_logout_redirect_uris,
+        },
+        require_pkce=registration.require_pkce,
     )
     secret = new_opaque_token() if registration.confidential else None
     client = await OAuthClient.create(
@@ -80,6 +106,10 @@ async def register(
         redirect_uris=list(registration.redirect_uris),
         confidential=registration.confidential,
         created_at=moment,
+        post_logout_redirect_uris=list(registration.post_logout_redirect_uris),
+        require_pkce=registration.require_pkce,
+        trusted=registration.trusted,
+        id_token_signed_response_alg=registration.id_token_signed_response_alg,
     )
     return client, (secret.value if secret is not None else None)
 
@@ -105,6 +135,13 @@ async def update(client_id: str, *, changes: dict[str, Any], defined: frozenset[
         scope_names=changes.get("scopes", []),
         confidential=client.confidential,
         defined=defined,
+        redirects={
+            "redirect_uris": changes.get("redirect_uris", client.redirect_uris),
+            "post_logout_redirect_uris": changes.get(
+                "post_logout_redirect_uris", client.post_logout_redirect_uris or []
+            ),
+        },
+        require_pkce=changes.get("require_pkce", client.require_pkce),
     )
     if "grant_types" in changes:
         changes["grant_types"] = " ".join(dict.fromkeys(changes["grant_types"]))
@@ -116,9 +153,10 @@ async def update(client_id: str, *, changes: dict[str, Any], defined: frozenset[
 
 
 async def delete(client_id: str) -> None:
-    """Delete a client; its tokens stop working (their grants go with it)."""
+    """Delete a client; its tokens stop working (their grants go with it, and its users' sessions end)."""
     async with in_transaction():
         await ClientGrant.filter(client_id=client_id).delete()
+        await Session.filter(client_id=client_id, revoked_at=None).update(revoked_at=now())
         if not await OAuthClient.filter(client_id=client_id).delete():
             raise ClientNotFound
 
@@ -203,3 +241,10 @@ async def revoke_grant(grant_id: str) -> None:
     except ValueError:
         return
     await ClientGrant.filter(id=key, revoked_at=None).update(revoked_at=now())
+
+
+async def find(client_id: str) -> OAuthClient | None:
+    """The client with this id, or None."""
+    if len(client_id) > 64:
+        return None
+    return await OAuthClient.get_or_none(client_id=client_id)

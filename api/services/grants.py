@@ -34,6 +34,9 @@ class IssuedTokens:
     client_id: str | None = None
     # the second factor that completed the login, if one was asked for: "totp" or "recovery_code"
     second_factor: str | None = None
+    # an app's session (authorization code flow), whose refresh may carry a new id_token
+    app_session: Session | None = None
+    id_token: str | None = None
 
 
 async def password_grant(
@@ -118,19 +121,24 @@ async def open_session(
     session, refresh_token = await sessions.start(
         user, scope=scopes.render(granted), source=source, lifetime=_refresh_lifetime(state)
     )
-    return _issue(user, session, granted, refresh_token=refresh_token, state=state)
+    return issue_for_session(user, session, granted, refresh_token=refresh_token, state=state)
 
 
-async def refresh_grant(*, refresh_token: str, scope: str | None, state: AppState) -> IssuedTokens:
-    """Trade a refresh token for a new pair (RFC 6749 section 6), never gaining scopes."""
-    session, new_refresh_token = await sessions.rotate(refresh_token, lifetime=_refresh_lifetime(state))
+async def refresh_grant(
+    *, refresh_token: str, scope: str | None, state: AppState, client_id: str | None = None
+) -> IssuedTokens:
+    """Trade a refresh token for a new pair (RFC 6749 section 6), never gaining scopes; an app's refresh
+    token works only for that app (`client_id`, the client presenting it)."""
+    session, new_refresh_token = await sessions.rotate(
+        refresh_token, lifetime=_refresh_lifetime(state), client_id=client_id
+    )
     user: User = session.user
     # the session keeps what the login granted, less what the user may no longer have
-    held = frozenset(session.scope.split()) & users.allowed_scopes(user, state.settings)
+    held = users.still_held(frozenset(session.scope.split()), user, state.settings)
     wanted = frozenset((scope or "").split()) or held
     if not wanted <= held:
         raise InvalidScope(scopes.render(wanted - held))
-    return _issue(user, session, wanted, refresh_token=new_refresh_token, state=state)
+    return issue_for_session(user, session, wanted, refresh_token=new_refresh_token, state=state)
 
 
 async def client_credentials_grant(
@@ -169,12 +177,18 @@ def _refresh_lifetime(state: AppState) -> timedelta:
     return timedelta(days=state.settings.refresh_token_expire_days)
 
 
-def _issue(
-    user: User, session: Session, granted: frozenset[str], *, refresh_token: str, state: AppState
+def issue_for_session(
+    user: User, session: Session, granted: frozenset[str], *, refresh_token: str | None, state: AppState
 ) -> IssuedTokens:
+    """The access token of a session (and the refresh token just made for it); an app's session's token
+    names the app (`client_id`)."""
     lifetime = state.settings.access_token_expire_minutes * 60
     access_token = state.codec.issue_access_token(
-        user_id=user.id, session_id=str(session.id), scopes=granted, lifetime_seconds=lifetime
+        user_id=user.id,
+        session_id=str(session.id),
+        scopes=granted,
+        lifetime_seconds=lifetime,
+        issued_to=session.client_id,
     )
     return IssuedTokens(
         user_id=user.id,
@@ -183,4 +197,6 @@ def _issue(
         refresh_token=refresh_token,
         expires_in=lifetime,
         scopes=granted,
+        client_id=session.client_id,
+        app_session=session if session.client_id is not None else None,
     )

@@ -40,7 +40,7 @@ async def introspect(token: str, *, state: AppState) -> dict[str, Any]:
         user = await access_sql.active_user(session_id=claims.session_id, user_id=claims.user_id)
     except DomainError:
         return INACTIVE
-    held = claims.scopes & users.allowed_scopes(user, state.settings)
+    held = users.still_held(claims.scopes, user, state.settings)
     return {**answer, "scope": scopes.render(held), "username": user.username, "sid": claims.session_id}
 
 
@@ -50,7 +50,7 @@ async def _refresh_token(token: str, *, state: AppState) -> dict[str, Any]:
         return INACTIVE
     session, expires_at = found
     user = session.user
-    held = frozenset(session.scope.split()) & users.allowed_scopes(user, state.settings)
+    held = users.still_held(frozenset(session.scope.split()), user, state.settings)
     # a refresh token is made with its expiry, `lifetime` after the moment it was issued
     issued_at = expires_at - timedelta(days=state.settings.refresh_token_expire_days)
     return {

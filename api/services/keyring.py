@@ -7,8 +7,10 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from api.core import jwk
+from api.core.jwk import KeySet
 from api.core.jwt import AccessClaims, TokenCodec, UnknownKey
 from api.core.sealing import SIGNING_KEYS, Sealer
 from api.services import signing_keys
@@ -16,10 +18,12 @@ from api.services import signing_keys
 logger = logging.getLogger("api.keys")
 # an unknown `kid` re-reads the keys at most this often, so forged tokens cannot make every request query
 _UNKNOWN_KEY_RELOAD_SECONDS = 0.2
+# what id_tokens are signed with unless a client registered ES256 (under JWT_ALGORITHM=ES256)
+ID_TOKEN_ALGORITHM = "RS256"
 
 
 class KeyRing:
-    """The key set of one worker, kept in the token codec; HS256 needs no database and never reloads."""
+    """The key set of one worker: the access tokens' in the codec, and the database's (id_tokens, JWKS)."""
 
     def __init__(
         self,
@@ -40,41 +44,74 @@ class KeyRing:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._failing = False
+        self.database_keys: KeySet = jwk.NO_KEYS
 
     async def prepare(self) -> None:
         """Make the first key when there is none, and load the set (at start, after the migrations)."""
         if self.asymmetric:
-            await signing_keys.ensure_current(
-                algorithm=self.algorithm,
-                sealer=self._sealer,
-                moment=self._clock(),
-                token_lifetime=self._token_lifetime,
-            )
-            await self.reload()
+            await self._ensure(self.algorithm)
+        await self.reload()
 
-    async def rotate(self) -> str:
-        """Make a new key current everywhere; its id."""
-        kid = await signing_keys.rotate(
-            algorithm=self.algorithm,
+    async def _ensure(self, algorithm: str) -> None:
+        await signing_keys.ensure_current(
+            algorithm=algorithm,
             sealer=self._sealer,
             moment=self._clock(),
             token_lifetime=self._token_lifetime,
         )
+
+    async def rotate(self) -> list[str]:
+        """A new current key for each algorithm in use, everywhere; their ids, the access tokens' first."""
+        kinds = await signing_keys.in_use()
+        if self.asymmetric:
+            kinds.add(self.algorithm)
+        # under HS256 before any id_token: the id_tokens' key is made now
+        kinds = kinds or {ID_TOKEN_ALGORITHM}
+        ordered = sorted(kinds, key=lambda kind: (kind != self.algorithm, kind))
+        kids = [
+            await signing_keys.rotate(
+                algorithm=kind, sealer=self._sealer, moment=self._clock(), token_lifetime=self._token_lifetime
+            )
+            for kind in ordered
+        ]
         await self.reload()
-        return kid
+        return kids
 
     async def reload(self) -> None:
         """Read the key set from the database now."""
         self._loaded_at = time.monotonic()
-        self.codec.use(
-            await signing_keys.load(
-                algorithm=self.algorithm, sealer=self._sealer, moment=self._clock(), previous=self.codec.keys
-            )
+        loaded = await signing_keys.load(
+            algorithm=self.algorithm if self.asymmetric else None,
+            sealer=self._sealer,
+            moment=self._clock(),
+            previous=self.database_keys,
         )
+        self.database_keys = loaded
+        if self.asymmetric:
+            self.codec.use(loaded)
 
-    def published(self) -> list[dict[str, str]]:
-        """The public keys as JWKs, newest first; none under HS256."""
-        return list(self.codec.keys.public_jwks) if self.asymmetric else []
+    async def id_token_signer(self, algorithm: str = ID_TOKEN_ALGORITHM) -> jwk.Verifier:
+        """The key that signs id_tokens with `algorithm`: made the first time one is needed (under HS256 the
+        service has no asymmetric key until then)."""
+        signer = self.database_keys.signers.get(algorithm)
+        if signer is None:
+            await self._ensure(algorithm)
+            await self.reload()
+            signer = self.database_keys.signers[algorithm]
+        return signer
+
+    def published(self) -> list[dict[str, Any]]:
+        """The public keys as JWKs, the access tokens' signing key first; never a symmetric key (under HS256,
+        the id_tokens' key, from the first id_token on)."""
+        return list(self.database_keys.public_jwks)
+
+    async def verifier_of(self, kid: str) -> jwk.Verifier | None:
+        """The published key named `kid` (an id_token's), reading the keys again if it is new to us."""
+        found = self.database_keys.verifiers.get(kid)
+        if found is None and time.monotonic() - self._loaded_at >= _UNKNOWN_KEY_RELOAD_SECONDS:
+            await self.reload()
+            found = self.database_keys.verifiers.get(kid)
+        return found
 
     async def decode(self, token: str) -> AccessClaims:
         """The claims of a valid access token; a key made since the last reload is looked up first."""
@@ -88,9 +125,8 @@ class KeyRing:
 
     def start(self) -> None:
         """Re-read the keys every second in the background (in the app's lifespan)."""
-        if self.asymmetric:
-            self._stopping.clear()
-            self._task = asyncio.create_task(self._run(), name="signing-keys")
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._run(), name="signing-keys")
 
     async def stop(self) -> None:
         """Stop the background reads."""

@@ -54,7 +54,7 @@ async def principal_of(claims: AccessClaims, state: AppState, *, required: tuple
     principal = Principal(
         user=user,
         session_id=uuid.UUID(claims.session_id),
-        scopes=claims.scopes & users.allowed_scopes(user, state.settings),
+        scopes=users.still_held(claims.scopes, user, state.settings),
         expires_at=claims.expires_at,
     )
     if not principal.scopes.issuperset(required):

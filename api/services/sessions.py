@@ -9,7 +9,7 @@ from tortoise.timezone import now
 
 from api.core.opaque import opaque_digest
 from api.db import session_sql
-from api.db.models import USER_AGENT_MAX_LENGTH, ClientGrant, RefreshToken, Session, User
+from api.db.models import USER_AGENT_MAX_LENGTH, AuthorizationCode, ClientGrant, RefreshToken, Session, User
 from api.errors import InvalidRefreshToken, SessionNotFound
 from api.services import challenges, throttle
 
@@ -27,14 +27,23 @@ class RequestSource:
 
 async def start(user: User, *, scope: str, source: RequestSource, lifetime: timedelta) -> tuple[Session, str]:
     """A new session for a successful login, and its first refresh token."""
-    user_agent = source.user_agent[:USER_AGENT_MAX_LENGTH] if source.user_agent else None
-    return await session_sql.start(user, scope=scope, user_agent=user_agent, ip=source.ip, lifetime=lifetime)
+    return await session_sql.start(
+        user, scope=scope, user_agent=clipped_user_agent(source), ip=source.ip, lifetime=lifetime
+    )
 
 
-async def rotate(refresh_token: str, *, lifetime: timedelta) -> tuple[Session, str]:
-    """Trade a refresh token for a new one; a token used twice revokes its whole session (reuse detection)."""
+def clipped_user_agent(source: RequestSource) -> str | None:
+    """The user agent as the session list keeps it (its first few hundred characters)."""
+    return source.user_agent[:USER_AGENT_MAX_LENGTH] if source.user_agent else None
+
+
+async def rotate(refresh_token: str, *, lifetime: timedelta, client_id: str | None) -> tuple[Session, str]:
+    """Trade a refresh token for a new one; a token used twice revokes its whole session (reuse detection).
+
+    An app's refresh token works only for the client it was issued to (`client_id`: the one presenting it).
+    """
     try:
-        return await session_sql.rotate(refresh_token, lifetime=lifetime)
+        return await session_sql.rotate(refresh_token, lifetime=lifetime, client_id=client_id)
     except session_sql.TokenReused as reused:
         await revoke(reused.session_id)
         raise InvalidRefreshToken from None
@@ -108,8 +117,11 @@ async def clean_up_if_due() -> None:
 
 
 async def clean_up(moment: datetime) -> None:
-    """Delete expired sessions, sessions revoked over a day ago, expired refresh tokens and client grants."""
+    """Delete expired sessions, sessions revoked over a day ago, expired refresh tokens, client grants and
+    authorization codes."""
     await Session.filter(expires_at__lt=moment).delete()
     await Session.filter(revoked_at__lt=moment - timedelta(days=1)).delete()
     await RefreshToken.filter(expires_at__lt=moment).delete()
     await ClientGrant.filter(expires_at__lt=moment).delete()
+    # a used code is kept a day after it expires, to catch its reuse
+    await AuthorizationCode.filter(expires_at__lt=moment - timedelta(days=1)).delete()

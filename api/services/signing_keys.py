@@ -50,7 +50,8 @@ async def _add(*, algorithm: str, sealer: Sealer, moment: datetime, token_lifeti
     public = jwk.public_jwk(private_der, algorithm)
     kid = str(public["kid"])
     async with in_transaction():
-        await SigningKey.filter(retired_at=None).update(
+        # each algorithm has its own current key (id_tokens are RS256 whatever signs access tokens)
+        await SigningKey.filter(retired_at=None, algorithm=algorithm).update(
             retired_at=moment, expires_at=moment + token_lifetime + _RETIREMENT_MARGIN
         )
         await SigningKey.filter(expires_at__lt=moment).delete()
@@ -70,27 +71,42 @@ async def _current(algorithm: str) -> SigningKey | None:
     )
 
 
-async def load(*, algorithm: str, sealer: Sealer, moment: datetime, previous: KeySet | None) -> KeySet:
-    """The key set in the database now: the current key signs, every published key verifies."""
+async def in_use() -> set[str]:
+    """The algorithms that have a current key."""
+    return {str(row.algorithm) for row in await SigningKey.filter(retired_at=None).only("kid", "algorithm")}
+
+
+async def load(*, algorithm: str | None, sealer: Sealer, moment: datetime, previous: KeySet | None) -> KeySet:
+    """The key set in the database now: the current key of `algorithm` signs access tokens (None: SECRET_KEY
+    does), the current key of each algorithm signs id_tokens, every published key verifies."""
     rows = await SigningKey.filter(Q(expires_at=None) | Q(expires_at__gt=moment)).all()
-    current = max(
-        (row for row in rows if row.algorithm == algorithm and row.retired_at is None),
-        key=lambda row: (row.created_at, row.kid),
-        default=None,
-    )
-    if current is None:
+    current: dict[str, SigningKey] = {}
+    for row in sorted(
+        (row for row in rows if row.retired_at is None), key=lambda row: (row.created_at, row.kid)
+    ):
+        current[row.algorithm] = row
+    if algorithm is not None and algorithm not in current:
         raise migrator.SchemaError(f"no {algorithm} signing key in the database; restart to make one")
     known = previous.verifiers if previous is not None else {}
     # keys are immutable: one already built is reused, so a reload costs only the query
     verifiers = {row.kid: known.get(row.kid) or jwk.verifier(row.public_jwk) for row in rows}
-    if previous is not None and previous.signer is not None and previous.signer.kid == current.kid:
-        signer = previous.signer
-    else:
-        signer = _signer(current, sealer)
-    # the signing key first, then the others newest first
-    newest_first = sorted(rows, key=lambda row: (row.kid == current.kid, row.created_at), reverse=True)
+    held = previous.signers if previous is not None else {}
+    signers = {
+        name: signer
+        if (signer := held.get(name)) is not None and signer.kid == row.kid
+        else _signer(row, sealer)
+        for name, row in current.items()
+    }
+    first = current[algorithm].kid if algorithm is not None else None
+    # the access tokens' signing key first, then the others newest first
+    newest_first = sorted(rows, key=lambda row: (row.kid == first, row.created_at), reverse=True)
     published = tuple(row.public_jwk for row in newest_first)
-    return KeySet(signer=signer, verifiers=verifiers, public_jwks=published)
+    return KeySet(
+        signer=signers[algorithm] if algorithm is not None else None,
+        verifiers=verifiers,
+        public_jwks=published,
+        signers=signers,
+    )
 
 
 def _signer(row: SigningKey, sealer: Sealer) -> Verifier:

@@ -144,6 +144,12 @@ def allowed_scopes(user: User, settings: Settings) -> frozenset[str]:
     return scopes.allowed(is_admin=admin_in_force(user, settings))
 
 
+def still_held(granted: frozenset[str], user: User, settings: Settings) -> frozenset[str]:
+    """What a token's scopes still give: `admin` only while the user may have it (an app's token also holds
+    the OpenID Connect and API_SCOPES scopes it was granted)."""
+    return granted if admin_in_force(user, settings) else granted - {scopes.ADMIN}
+
+
 def admin_in_force(user: User, settings: Settings) -> bool:
     """Whether the user's tokens may hold `admin` (with two-factor on, under MFA_REQUIRED_FOR_ADMINS)."""
     return user.is_admin and (user.mfa_enabled or not settings.mfa_required_for_admins)

@@ -1,0 +1,147 @@
+"""The authorization endpoint (`GET` or `POST /authorize`): sign in, consent, and back to the app with a
+code; a bad client or redirect URI gets a page, any other error goes back to the app."""
+
+from collections.abc import Mapping, Sequence
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.errors import AccessDenied, AuthorizationRefused, UnverifiedRedirect
+from api.http import browser
+from api.http.deps import BrowserPrincipal, Source, State
+from api.http.rendering import render
+from api.observability import audit
+from api.oidc import authorization, consents, requests
+from api.oidc.authorization import AskConsent, SignInFirst
+from api.oidc.requests import AuthorizationRequest, Destination
+from api.services import clients
+from api.services.principals import Principal
+from api.services.sessions import RequestSource
+from api.services.state import AppState
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/authorize", response_class=HTMLResponse)
+async def authorize(request: Request, principal: BrowserPrincipal, state: State, source: Source) -> Response:
+    """Start signing in to an app (OpenID Connect authorization code flow)."""
+    return await _authorize(
+        request, _parameters(request.query_params.multi_items()), principal, state, source
+    )
+
+
+@router.post("/authorize", response_class=HTMLResponse)
+async def authorize_form(
+    request: Request, principal: BrowserPrincipal, state: State, source: Source
+) -> Response:
+    """The same as a form post, and the consent page's Allow or Deny."""
+    form = await request.form()
+    parameters = _parameters((name, value) for name, value in form.multi_items() if isinstance(value, str))
+    return await _authorize(request, parameters, principal, state, source)
+
+
+def _parameters(items: object) -> dict[str, list[str]]:
+    parameters: dict[str, list[str]] = {}
+    for name, value in items:  # type: ignore[attr-defined]
+        parameters.setdefault(name, []).append(value)
+    return parameters
+
+
+async def _authorize(
+    request: Request,
+    parameters: Mapping[str, Sequence[str]],
+    principal: Principal | None,
+    state: AppState,
+    source: RequestSource,
+) -> Response:
+    settings = state.settings
+    try:
+        client = await clients.find(requests.client_id_of(parameters))
+        destination = requests.destination(parameters, client)
+    except UnverifiedRedirect as exc:
+        return render(
+            request, "authorize_error.html", status_code=status.HTTP_400_BAD_REQUEST, error=exc.message
+        )
+    assert client is not None
+    try:
+        checked = requests.check(parameters, client=client, redirect_uri=destination.redirect_uri)
+        if "decision" in parameters:
+            return await _decided(request, parameters, checked, principal, state, source)
+        sign_in = None
+        if principal is not None:
+            sign_in = await authorization.sign_in_of(
+                user_id=principal.user.id, session_id=str(principal.session_id)
+            )
+        decision = await authorization.decide(
+            checked,
+            sign_in=sign_in,
+            user=principal.user if principal is not None else None,
+            settings=settings,
+            moment=state.clock(),
+        )
+    except AuthorizationRefused as exc:
+        return _back(authorization.refused(destination, exc, settings=settings))
+    if isinstance(decision, SignInFirst):
+        return RedirectResponse(decision.login_url, status_code=status.HTTP_302_FOUND)
+    assert principal is not None
+    if isinstance(decision, AskConsent):
+        return _consent_page(request, decision, principal)
+    _record("code_issued", checked, principal, source)
+    return _back(decision.url)
+
+
+async def _decided(
+    request: Request,
+    parameters: Mapping[str, Sequence[str]],
+    checked: AuthorizationRequest,
+    principal: Principal | None,
+    state: AppState,
+    source: RequestSource,
+) -> Response:
+    """The consent page's answer, from the signed-in browser that was shown it (its CSRF token)."""
+    if principal is None:
+        return RedirectResponse(authorization.login_url(checked), status_code=status.HTTP_302_FOUND)
+    await browser.require_csrf(request, session_id=str(principal.session_id), csrf=state.csrf)
+    destination = Destination(checked.redirect_uri, checked.state)
+    if list(parameters["decision"]) != ["allow"]:
+        _record("denied", checked, principal, source)
+        return _back(authorization.refused(destination, AccessDenied(), settings=state.settings))
+    sign_in = await authorization.sign_in_of(user_id=principal.user.id, session_id=str(principal.session_id))
+    if sign_in is None:
+        return RedirectResponse(authorization.login_url(checked), status_code=status.HTTP_302_FOUND)
+    granted = authorization.grantable(checked, principal.user, state.settings)
+    moment = state.clock()
+    await consents.remember(user_id=principal.user.id, client=checked.client, allowed=granted, moment=moment)
+    _record("consent", checked, principal, source)
+    url = await authorization.give_code(
+        checked, sign_in=sign_in, granted=granted, settings=state.settings, moment=moment
+    )
+    _record("code_issued", checked, principal, source)
+    return _back(url)
+
+
+def _consent_page(request: Request, decision: AskConsent, principal: Principal) -> HTMLResponse:
+    checked = decision.request
+    return render(
+        request,
+        "consent.html",
+        principal=principal,
+        client_name=checked.client.name,
+        scopes=[(scope, consents.in_words(scope)) for scope in sorted(decision.scopes)],
+        fields=sorted(checked.parameters.items()),
+        form_target=checked.redirect_uri,
+    )
+
+
+def _back(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status.HTTP_302_FOUND, headers={"Cache-Control": "no-store"})
+
+
+def _record(outcome: str, checked: AuthorizationRequest, principal: Principal, source: RequestSource) -> None:
+    audit.record(
+        "authorization",
+        outcome=outcome,
+        ip=source.ip,
+        user_id=principal.user.id,
+        client_id=checked.client.client_id,
+    )

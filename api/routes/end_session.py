@@ -1,0 +1,109 @@
+"""RP-initiated logout (`/end-session`): an app signs its user out here too, never silently for another."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.errors import InvalidLogoutRequest
+from api.http import browser
+from api.http.deps import BrowserPrincipal, Source, State
+from api.http.rendering import render
+from api.observability import audit
+from api.oidc import logout
+from api.services import sessions
+from api.services.principals import Principal
+from api.services.sessions import RequestSource
+from api.services.state import AppState
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/end-session", response_class=HTMLResponse)
+async def end_session(
+    request: Request, principal: BrowserPrincipal, state: State, source: Source
+) -> Response:
+    """Sign out at an app's request (OpenID Connect RP-Initiated Logout)."""
+    return await _end_session(
+        request, _parameters(request.query_params.multi_items()), principal, state, source
+    )
+
+
+@router.post("/end-session", response_class=HTMLResponse)
+async def end_session_form(
+    request: Request, principal: BrowserPrincipal, state: State, source: Source
+) -> Response:
+    """The same as a form post, and the confirmation page's button."""
+    form = await request.form()
+    items = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    return await _end_session(request, _parameters(items), principal, state, source)
+
+
+def _parameters(items: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    parameters: dict[str, list[str]] = {}
+    for name, value in items:
+        parameters.setdefault(name, []).append(value)
+    return parameters
+
+
+async def _end_session(
+    request: Request,
+    parameters: Mapping[str, Sequence[str]],
+    principal: Principal | None,
+    state: AppState,
+    source: RequestSource,
+) -> Response:
+    try:
+        checked = await logout.check(parameters, keys=state.keys, settings=state.settings)
+    except InvalidLogoutRequest as exc:
+        return _page(
+            request, principal, status_code=status.HTTP_400_BAD_REQUEST, error=exc.message, fields=[]
+        )
+    user_id = principal.user.id if principal is not None else None
+    confirmed = "logout" in parameters and request.method == "POST"
+    if principal is not None and confirmed:
+        await browser.require_csrf(request, session_id=str(principal.session_id), csrf=state.csrf)
+    if principal is not None and not confirmed and (checked.hint is None or checked.hint.user_id != user_id):
+        # no hint, or another user's: ask, never sign out silently
+        return _page(
+            request,
+            principal,
+            fields=sorted(checked.parameters.items()),
+            client_name=checked.client_name,
+            form_target=checked.redirect or "",
+        )
+    if principal is not None:
+        await sessions.revoke(principal.session_id)
+        audit.record(
+            "end_session",
+            outcome="success",
+            ip=source.ip,
+            user_id=user_id,
+            session_id=principal.session_id,
+            client_id=checked.client_id,
+        )
+    if checked.redirect is not None:
+        response: Response = RedirectResponse(checked.redirect, status_code=status.HTTP_302_FOUND)
+    else:
+        response = render(request, "signed_out.html")
+    browser.clear_auth_cookie(response, settings=state.settings)
+    return response
+
+
+def _page(
+    request: Request,
+    principal: Principal | None,
+    *,
+    status_code: int = status.HTTP_200_OK,
+    form_target: str = "",
+    **shown: Any,
+) -> HTMLResponse:
+    return render(
+        request,
+        "end_session.html",
+        principal=principal,
+        status_code=status_code,
+        form_target=form_target,
+        **{"error": None, "client_name": None, **shown},
+    )
