@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from fastapi import FastAPI
 
-from .conftest import PASSWORD, admin_token, bearer, make_settings, register, serve
+from .conftest import PASSWORD, Clock, admin_token, bearer, make_settings, register, serve
 from .forms import BROWSER, ORIGIN
 
 ISSUER = "https://testserver"
@@ -53,7 +53,11 @@ class Provider:
         response = await self.client.post("/clients", json=body, headers=self.admin)
         assert response.status_code == 201, response.text
         created = response.json()
-        return App(client_id=created["client_id"], secret=created["client_secret"], redirect_uri=body["redirect_uris"][0])
+        return App(
+            client_id=created["client_id"],
+            secret=created["client_secret"],
+            redirect_uri=body["redirect_uris"][0],
+        )
 
     async def sign_in(self, username: str = "alice", **registration: str) -> None:
         """Register `username` and sign the browser in with the login page's form."""
@@ -69,10 +73,12 @@ class Provider:
 
 
 @asynccontextmanager
-async def provider(tmp_path: Path, **overrides: Any) -> AsyncIterator[Provider]:
+async def provider(
+    tmp_path: Path, *, clock: Clock | None = None, **overrides: Any
+) -> AsyncIterator[Provider]:
     """The service with PUBLIC_URL https://testserver, an administrator, and a browser client."""
     settings = make_settings(tmp_path, public_url=ISSUER, **overrides)
-    async with serve(settings, base_url=ISSUER) as (app, client):
+    async with serve(settings, base_url=ISSUER, clock=clock) as (app, client):
         admin = bearer(await admin_token(client))
         client.cookies.clear()  # the administrator signed in with a bearer token, not the browser
         yield Provider(app=app, client=client, admin=admin)
@@ -135,16 +141,18 @@ async def code_for(provider: Provider, app: App, pkce: Pkce | None = None, **ext
     return redirect_fields(response, to=app.redirect_uri)
 
 
-async def exchange(client: httpx.AsyncClient, app: App, code: str, pkce: Pkce | None, **form: str) -> httpx.Response:
+async def exchange(
+    client: httpx.AsyncClient, app: App, code: str, pkce: Pkce | None, **form: str
+) -> httpx.Response:
     """The app's token request for a code (client_secret_basic, or client_id alone for a public app)."""
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri}
     if pkce is not None:
         data["code_verifier"] = pkce.verifier
     data.update(form)
-    auth = (app.client_id, app.secret) if app.secret is not None else None
-    if auth is None:
+    if app.secret is None:
         data.setdefault("client_id", app.client_id)
-    return await client.post("/token", data=data, auth=auth)
+        return await client.post("/token", data=data)
+    return await client.post("/token", data=data, auth=(app.client_id, app.secret))
 
 
 def login_next(response: httpx.Response) -> str:
@@ -153,5 +161,3 @@ def login_next(response: httpx.Response) -> str:
     location = urlsplit(response.headers["location"])
     assert location.path == "/login", response.headers["location"]
     return parse_qs(location.query)["next"][0]
-
-

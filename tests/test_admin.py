@@ -148,16 +148,24 @@ async def test_admin_endpoints_without_a_token_are_401(client: httpx.AsyncClient
     assert (await client.get("/users")).status_code == 401
 
 
-async def test_metadata_names_the_endpoints_from_the_token_url(tmp_path: Path) -> None:
-    async with serve(make_settings(tmp_path, token_url="shild")) as (_, client):
+async def test_metadata_names_the_endpoints_from_the_token_url_and_public_url_not_the_host(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, token_url="shild", public_url="https://auth.example.com")
+    async with serve(settings) as (_, client):
         response = await client.get("/.well-known/oauth-authorization-server")
     assert response.status_code == 200
     body = response.json()
-    assert body["token_endpoint"] == "http://testserver/shild"
-    assert body["revocation_endpoint"] == "http://testserver/shild/revoke"
-    assert body["introspection_endpoint"] == "http://testserver/shild/introspect"
-    assert body["jwks_uri"] == "http://testserver/.well-known/jwks.json"
-    assert body["grant_types_supported"] == ["password", "refresh_token", "client_credentials"]
+    assert body["token_endpoint"] == "https://auth.example.com/shild"
+    assert body["revocation_endpoint"] == "https://auth.example.com/shild/revoke"
+    assert body["introspection_endpoint"] == "https://auth.example.com/shild/introspect"
+    assert body["jwks_uri"] == "https://auth.example.com/.well-known/jwks.json"
+    assert body["grant_types_supported"] == [
+        "authorization_code",
+        "refresh_token",
+        "password",
+        "client_credentials",
+    ]
     assert body["scopes_supported"] == ["admin", "profile"]
     assert body["issuer"] == "http://testserver"
 

@@ -41,7 +41,15 @@ async def introspect(token: str, *, state: AppState) -> dict[str, Any]:
     except DomainError:
         return INACTIVE
     held = users.still_held(claims.scopes, user, state.settings)
-    return {**answer, "scope": scopes.render(held), "username": user.username, "sid": claims.session_id}
+    # an app's token (authorization code flow) names the app
+    app = {"client_id": claims.issued_to} if claims.issued_to is not None else {}
+    return {
+        **answer,
+        "scope": scopes.render(held),
+        **app,
+        "username": user.username,
+        "sid": claims.session_id,
+    }
 
 
 async def _refresh_token(token: str, *, state: AppState) -> dict[str, Any]:
