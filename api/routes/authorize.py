@@ -2,6 +2,7 @@
 code; a bad client or redirect URI gets a page, any other error goes back to the app."""
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,10 +20,49 @@ from api.services.principals import Principal
 from api.services.sessions import RequestSource
 from api.services.state import AppState
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["openid connect"])
 
 
-@router.get("/authorize", response_class=HTMLResponse)
+def _query(name: str, description: str, *, required: bool = False) -> dict[str, object]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+
+
+# the route reads its parameters itself (a repeated one is an error, an unknown one ignored): documented here
+_AUTHORIZE_PARAMETERS = [
+    _query("response_type", "`code`", required=True),
+    _query("client_id", "the app's client_id", required=True),
+    _query("redirect_uri", "exactly one of the app's redirect URIs", required=True),
+    _query("scope", "e.g. `openid profile email offline_access`", required=True),
+    _query("state", "returned to the app as it is"),
+    _query("nonce", "copied into the id_token"),
+    _query("code_challenge", "PKCE: BASE64URL(SHA256(code_verifier))"),
+    _query("code_challenge_method", "`S256`"),
+    _query("prompt", "`none`, `login` or `consent`"),
+    _query("max_age", "seconds: an older sign-in asks for the password again"),
+    _query("login_hint", "fills in the username on the login page"),
+]
+_BROWSER_ANSWERS: dict[int | str, dict[str, Any]] = {
+    status.HTTP_200_OK: {"description": "A page: the consent page", "content": {"text/html": {}}},
+    status.HTTP_302_FOUND: {"description": "To the login page, or back to the app with a code or an error"},
+    status.HTTP_400_BAD_REQUEST: {
+        "description": "An unknown client or a redirect URI it did not register: a page, never a redirect",
+        "content": {"text/html": {}},
+    },
+}
+
+
+@router.get(
+    "/authorize",
+    response_class=HTMLResponse,
+    responses=_BROWSER_ANSWERS,
+    openapi_extra={"parameters": _AUTHORIZE_PARAMETERS},
+)
 async def authorize(request: Request, principal: BrowserPrincipal, state: State, source: Source) -> Response:
     """Start signing in to an app (OpenID Connect authorization code flow)."""
     return await _authorize(
@@ -30,7 +70,7 @@ async def authorize(request: Request, principal: BrowserPrincipal, state: State,
     )
 
 
-@router.post("/authorize", response_class=HTMLResponse)
+@router.post("/authorize", response_class=HTMLResponse, include_in_schema=False)
 async def authorize_form(
     request: Request, principal: BrowserPrincipal, state: State, source: Source
 ) -> Response:

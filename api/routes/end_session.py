@@ -17,10 +17,26 @@ from api.services.principals import Principal
 from api.services.sessions import RequestSource
 from api.services.state import AppState
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["openid connect"])
+_PARAMETERS = [
+    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
+    for name, description in (
+        ("id_token_hint", "an id_token we issued to the app (expired is fine)"),
+        ("client_id", "the app's client_id"),
+        ("post_logout_redirect_uri", "one of the app's post_logout_redirect_uris"),
+        ("state", "returned to the app with the redirect"),
+    )
+]
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    status.HTTP_200_OK: {"description": "Signed out, or a page asking first", "content": {"text/html": {}}},
+    status.HTTP_302_FOUND: {"description": "Signed out: back to the app's post_logout_redirect_uri"},
+    status.HTTP_400_BAD_REQUEST: {"description": "A hint not signed here", "content": {"text/html": {}}},
+}
 
 
-@router.get("/end-session", response_class=HTMLResponse)
+@router.get(
+    "/end-session", response_class=HTMLResponse, responses=_ANSWERS, openapi_extra={"parameters": _PARAMETERS}
+)
 async def end_session(
     request: Request, principal: BrowserPrincipal, state: State, source: Source
 ) -> Response:
@@ -30,7 +46,7 @@ async def end_session(
     )
 
 
-@router.post("/end-session", response_class=HTMLResponse)
+@router.post("/end-session", response_class=HTMLResponse, include_in_schema=False)
 async def end_session_form(
     request: Request, principal: BrowserPrincipal, state: State, source: Source
 ) -> Response:

@@ -28,6 +28,7 @@ async def authorization_server_metadata(state: State) -> dict[str, Any]:
 
 
 _USERINFO_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_400_BAD_REQUEST: {"description": "The token sent in the header and in the body"},
     status.HTTP_401_UNAUTHORIZED: {"description": "No token, or a bad, expired or revoked one"},
     status.HTTP_403_FORBIDDEN: {"description": "The token was not granted `openid`"},
 }
