@@ -160,7 +160,13 @@ def create_app(
         name="swagger-ui",
     )
     app.mount("/static", StaticFiles(directory=str(files("api") / "static")), name="static")
-    install_openapi(app, token_url=settings.token_url, scope_descriptions=scopes.defined(settings.api_scopes))
+    # the password flow's scopes: OpenID Connect's belong to the authorization code flow
+    password_scopes = {
+        name: words
+        for name, words in scopes.defined(settings.api_scopes).items()
+        if name not in scopes.OPENID_CONNECT
+    }
+    install_openapi(app, token_url=settings.token_url, scope_descriptions=password_scopes)
     return app
 
 

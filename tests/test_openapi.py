@@ -48,7 +48,15 @@ async def test_api_scopes_are_listed_in_the_openapi_scheme_and_the_metadata(tmp_
         metadata = (await client.get("/.well-known/oauth-authorization-server")).json()
     scopes = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["scopes"]
     assert set(scopes) == {"profile", "admin", "billing:read", "billing:write"}
-    assert metadata["scopes_supported"] == ["admin", "billing:read", "billing:write", "profile"]
+    assert metadata["scopes_supported"] == [
+        "admin",
+        "billing:read",
+        "billing:write",
+        "email",
+        "offline_access",
+        "openid",
+        "profile",
+    ]
     assert metadata["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "client_secret_post",
