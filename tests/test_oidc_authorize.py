@@ -312,6 +312,18 @@ async def test_unknown_parameters_are_ignored(tmp_path: Path) -> None:
     assert "code" in fields and "foo" not in fields
 
 
+async def test_a_decision_in_a_get_is_an_unknown_parameter(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await p.register_app()
+        await p.sign_in()
+        response = await p.client.get(
+            "/authorize", params={**authorize_query(app, Pkce()), "decision": "allow"}
+        )
+        codes = await AuthorizationCode.all().count()
+    assert response.status_code == 200 and 'value="allow"' in response.text
+    assert codes == 0
+
+
 async def test_post_to_authorize_works_as_a_form(tmp_path: Path) -> None:
     async with provider(tmp_path) as p:
         app = await p.register_app(trusted=True)

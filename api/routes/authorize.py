@@ -105,7 +105,7 @@ async def _authorize(
     assert client is not None
     try:
         checked = requests.check(parameters, client=client, redirect_uri=destination.redirect_uri)
-        if "decision" in parameters:
+        if "decision" in parameters and request.method == "POST":
             return await _decided(request, parameters, checked, principal, state, source)
         sign_in = None
         if principal is not None:

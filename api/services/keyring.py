@@ -18,6 +18,7 @@ from api.services import signing_keys
 logger = logging.getLogger("api.keys")
 # an unknown `kid` re-reads the keys at most this often, so forged tokens cannot make every request query
 _UNKNOWN_KEY_RELOAD_SECONDS = 0.2
+_RELOAD_TIMEOUT_SECONDS = 5.0
 # what id_tokens are signed with unless a client registered ES256 (under JWT_ALGORITHM=ES256)
 ID_TOKEN_ALGORITHM = "RS256"
 
@@ -144,7 +145,8 @@ class KeyRing:
             if self._stopping.is_set():
                 return
             try:
-                await self.reload()
+                # a query that never answers (a connection lost mid-query) must not stall the loop, nor the stop
+                await asyncio.wait_for(self.reload(), timeout=_RELOAD_TIMEOUT_SECONDS)
             except Exception:  # the database is away, or a key does not open: keep the set already loaded
                 if not self._failing:
                     logger.exception("reading the signing keys failed; keeping the ones loaded")
