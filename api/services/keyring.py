@@ -145,7 +145,7 @@ class KeyRing:
             if self._stopping.is_set():
                 return
             try:
-                # a query that never answers (a connection lost mid-query) must not stall the loop, nor the stop
+                # a query that never answers (a connection lost mid-query) must stall neither loop nor stop
                 await asyncio.wait_for(self.reload(), timeout=_RELOAD_TIMEOUT_SECONDS)
             except Exception:  # the database is away, or a key does not open: keep the set already loaded
                 if not self._failing:
