@@ -166,8 +166,8 @@ async def test_metadata_names_the_endpoints_from_the_token_url_and_public_url_no
         "password",
         "client_credentials",
     ]
-    assert body["scopes_supported"] == ["admin", "profile"]
-    assert body["issuer"] == "http://testserver"
+    assert body["scopes_supported"] == ["admin", "email", "offline_access", "openid", "profile"]
+    assert body["issuer"] == "https://auth.example.com"
 
 
 async def test_an_address_an_admin_sets_is_unverified(client: httpx.AsyncClient) -> None:

@@ -90,7 +90,7 @@ async def test_reading_an_unknown_client_is_404(admin: Admin) -> None:
 @pytest.mark.parametrize(
     ("grant_types", "scopes", "field"),
     [
-        (["authorization_code"], ["billing:read"], "grant_types"),
+        (["implicit"], ["billing:read"], "grant_types"),
         (["client_credentials"], ["billing:delete"], "scopes"),
         (["client_credentials"], ["profile", "launch-missiles"], "scopes"),
     ],

@@ -34,4 +34,7 @@ _JWKS_CACHE = "public, max-age=60"
 async def jwks(response: Response, state: State) -> dict[str, Any]:
     """The public keys that verify our tokens and id_tokens (RFC 7517); never a symmetric key."""
     response.headers["Cache-Control"] = _JWKS_CACHE
+    # read now, not from this worker's copy: another worker may have just signed with a key made since (the
+    # id_tokens' first key, a rotation), and an app fetches the set right after its first id_token
+    await state.keys.reload()
     return {"keys": state.keys.published()}
