@@ -48,6 +48,7 @@ from api.routes import (
     oidc,
     ops,
     pages,
+    passkeys,
     token,
     users,
 )
@@ -139,6 +140,8 @@ def create_app(
     app.include_router(introspection_router(settings.token_path))
     # /users/me before /users/{user_id}
     app.include_router(consents.router)
+    app.include_router(passkeys.router)
+    app.include_router(passkeys.sign_in_router)
     app.include_router(users.router)
     app.include_router(mfa.router)
     app.include_router(admin.router)

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     # administrators without two-factor get tokens without `admin`
     mfa_required_for_admins: bool = False
+    # passkeys: the relying party id (default: PUBLIC_URL's host), its name, and the origins a ceremony may
+    # come from (comma-separated; default: PUBLIC_URL's origin)
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str = Field(default="Auth service", min_length=1, max_length=100)
+    webauthn_origins: str = ""
 
     @field_validator("token_url")
     @classmethod
@@ -125,6 +130,31 @@ class Settings(BaseSettings):
     def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         """The proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES: addresses or CIDRs)."""
         return _networks(self.trusted_proxies)
+
+    @field_validator("webauthn_origins")
+    @classmethod
+    def _webauthn_origins_are_origins(cls, value: str) -> str:
+        for origin in (part.strip() for part in value.split(",") if part.strip()):
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+                raise ValueError(
+                    "WEBAUTHN_ORIGINS must be comma-separated origins such as https://auth.example.com"
+                )
+        return value
+
+    @property
+    def passkey_rp_id(self) -> str:
+        """WEBAUTHN_RP_ID, or PUBLIC_URL's host."""
+        return self.webauthn_rp_id or urlsplit(self.public_url).hostname or "localhost"
+
+    @property
+    def passkey_origins(self) -> list[str]:
+        """WEBAUTHN_ORIGINS, or PUBLIC_URL's origin."""
+        listed = [part.strip().rstrip("/") for part in self.webauthn_origins.split(",") if part.strip()]
+        if listed:
+            return listed
+        parts = urlsplit(self.public_url)
+        return [f"{parts.scheme}://{parts.netloc}"]
 
     @property
     def token_path(self) -> str:

@@ -9,7 +9,16 @@ API = Path(__file__).resolve().parent.parent / "api"
 WEB = {"fastapi", "starlette"}
 ORM = {"tortoise"}
 # what runs below HTTP: none of it may know how a request arrived or how an answer is shaped
-BELOW_HTTP = ("api.core", "api.db", "api.errors", "api.services", "api.oidc", "api.mail", "api.observability")
+BELOW_HTTP = (
+    "api.core",
+    "api.db",
+    "api.errors",
+    "api.services",
+    "api.oidc",
+    "api.passkeys",
+    "api.mail",
+    "api.observability",
+)
 
 
 def _name(path: Path) -> str:

@@ -300,3 +300,56 @@ class MfaChallenge(Model):
 # what a `GET /user/me` answer shows or checks: the user, and whether the token's session is still on
 watch(User, Watch(user_field="id"))
 watch(Session, Watch(user_field="user_id", fields=frozenset({"user_id", "revoked_at"})))
+
+
+class PasskeyUser(Model):
+    """A user's WebAuthn user handle: random, never the database id, made with the first passkey."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="passkey_handle", on_delete=fields.CASCADE
+    )
+    handle = fields.CharField(max_length=128, unique=True)
+
+    class Meta:
+        table = "passkey_users"
+
+
+class Passkey(Model):
+    """A passkey (a WebAuthn credential): its id and public key (base64url), signature counter and backup
+    flags, transports, the name its owner gave it, and when it was made and last used."""
+
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="passkeys", on_delete=fields.CASCADE
+    )
+    credential_id = fields.CharField(max_length=1400, unique=True)
+    public_key = fields.TextField()
+    sign_count = fields.BigIntField(default=0)
+    backup_eligible = fields.BooleanField(default=False)
+    backed_up = fields.BooleanField(default=False)
+    transports: list[str] = fields.JSONField(default=list)
+    name = fields.CharField(max_length=100)
+    created_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "passkeys"
+
+
+class PasskeyChallenge(Model):
+    """A WebAuthn challenge, single use, for five minutes: bound to the user adding a passkey, or to nobody
+    (a discoverable sign-in). Known by the SHA-256 of its id."""
+
+    id_hash = fields.CharField(max_length=64, primary_key=True)
+    challenge = fields.CharField(max_length=200)
+    purpose = fields.CharField(max_length=16)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="passkey_challenges", on_delete=fields.CASCADE, null=True
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "passkey_challenges"

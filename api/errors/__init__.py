@@ -55,8 +55,13 @@ from api.errors.oidc import (
     UnsupportedResponseType,
     UnverifiedRedirect,
 )
+from api.errors.passkeys import CloneSuspected, InvalidPasskey, PasskeyNotFound, PasskeyTaken
 
 __all__ = [
+    "CloneSuspected",
+    "InvalidPasskey",
+    "PasskeyNotFound",
+    "PasskeyTaken",
     "AccessDenied",
     "AuthorizationRefused",
     "ClientNotAllowed",

@@ -6,6 +6,7 @@ The token route and the refresh fast path both use it, so their logs and answers
 from typing import Any
 
 from api.errors import (
+    CloneSuspected,
     CodeReused,
     DomainError,
     EmailNotVerified,
@@ -14,6 +15,7 @@ from api.errors import (
     InvalidClient,
     InvalidCredentials,
     InvalidOneTimeCode,
+    InvalidPasskey,
     InvalidRefreshToken,
     MfaRequired,
     Throttled,
@@ -44,6 +46,17 @@ def refusal(exc: DomainError, *, event: audit.Event, source: RequestSource) -> R
     """The answer to a failed grant, with its line in the audit log."""
     if isinstance(exc, InvalidClient):  # whatever the grant, the client is what failed
         audit.record("client_authentication", outcome="failure", ip=source.ip)
+    elif isinstance(exc, CloneSuspected):
+        audit.record(
+            "passkey_clone_suspected",
+            outcome="refused",
+            ip=source.ip,
+            user_id=exc.user_id,
+            passkey=exc.passkey_id,
+        )
+        record(event, "failure", source, user_id=exc.user_id, method="passkey")
+    elif isinstance(exc, InvalidPasskey):
+        record(event, "failure", source, method="passkey")
     elif isinstance(exc, CodeReused):
         audit.record(
             "code_reuse", outcome="revoked", ip=source.ip, user_id=exc.user_id, client_id=exc.client_id

@@ -33,6 +33,9 @@ Event = Literal[
     "code_reuse",
     "end_session",
     "consent_revoked",
+    "passkey_added",
+    "passkey_removed",
+    "passkey_clone_suspected",
 ]
 
 

@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from api.db.models import User
 from api.http.deps import AdminUser, Source
 from api.observability import audit
+from api.passkeys import credentials
 from api.routes.responses import AUTHENTICATED
 from api.schemas.users import AdminUserUpdate, UserOut, UserPage
 from api.services import admin, mfa
@@ -66,6 +67,16 @@ async def delete_user(user_id: UserId, admin_user: AdminUser, source: Source) ->
     """Delete an account with its sessions."""
     await admin.delete(user_id)
     audit.record("admin_delete", outcome="success", ip=source.ip, user_id=user_id, by=admin_user.id)
+
+
+@router.delete("/{user_id}/passkeys", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def reset_passkeys(user_id: UserId, admin_user: AdminUser, source: Source) -> None:
+    """Remove every passkey of a user (a lost device): they sign in no more."""
+    user = await admin.get(user_id)
+    removed = await credentials.remove_all(user.id)
+    audit.record(
+        "passkey_removed", outcome="success", ip=source.ip, user_id=user_id, by=admin_user.id, count=removed
+    )
 
 
 @router.delete("/{user_id}/mfa", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)

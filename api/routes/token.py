@@ -62,6 +62,7 @@ async def issue_token(
             user_id=issued.user_id,
             session_id=issued.session_id,
             **({"client_id": issued.client_id} if issued.client_id else {}),
+            **({"method": "passkey"} if issued.second_factor == "passkey" else {}),
         )
         if from_browser and issued.user_id is not None and issued.app_session is None:
             return logged_in(issued, target=form.next, settings=state.settings)

@@ -13,8 +13,9 @@ from api.services.sessions import RequestSource
 from api.services.state import AppState
 
 MFA_OTP = "mfa_otp"
+PASSKEY = "passkey"
 AUTHORIZATION_CODE = "authorization_code"
-_GRANT_TYPES = frozenset({*clients.GRANT_TYPES, MFA_OTP})
+_GRANT_TYPES = frozenset({*clients.GRANT_TYPES, MFA_OTP, PASSKEY})
 
 
 class TokenRequest(BaseModel):
@@ -33,6 +34,10 @@ class TokenRequest(BaseModel):
     code: str | None = Field(default=None, description="grant_type=authorization_code: the code")
     redirect_uri: str | None = Field(default=None, description="authorization_code: as in the request")
     code_verifier: str | None = Field(default=None, description="authorization_code: the PKCE verifier")
+    challenge_id: str | None = Field(
+        default=None, description="grant_type=passkey: from /passkeys/login/options"
+    )
+    credential: str | None = Field(default=None, description="grant_type=passkey: AuthenticationResponseJSON")
     scope: str | None = None
     client_id: str | None = Field(default=None, description="client_secret_post, or a public client's id")
     client_secret: str | None = Field(default=None, description="client_secret_post")
@@ -67,8 +72,18 @@ async def grant(
             state=state,
         )
     if named is not None:
-        # the second step belongs to the password grant
-        clients.require_grant_type(named, "password" if grant_type == MFA_OTP else grant_type)
+        # the second step and a passkey are other ways through the password grant's login
+        clients.require_grant_type(named, "password" if grant_type in (MFA_OTP, PASSKEY) else grant_type)
+    if grant_type == PASSKEY:
+        if not form.challenge_id or not form.credential:
+            raise Refusal("invalid_request", "The challenge_id and credential fields are required")
+        return await grants.passkey_grant(
+            challenge_id=form.challenge_id,
+            credential=form.credential,
+            scope=form.scope,
+            source=source,
+            state=state,
+        )
     if grant_type == "refresh_token":
         if not form.refresh_token:
             raise Refusal("invalid_request", "The refresh_token field is required")

@@ -13,9 +13,11 @@ from api.errors import (
     InactiveUser,
     InvalidCredentials,
     InvalidOneTimeCode,
+    InvalidPasskey,
     InvalidScope,
     MfaRequired,
 )
+from api.passkeys import ceremonies, sign_in
 from api.services import challenges, clients, mfa, sessions, throttle, users
 from api.services.sessions import RequestSource
 from api.services.state import AppState
@@ -32,7 +34,8 @@ class IssuedTokens:
     expires_in: int
     scopes: frozenset[str]
     client_id: str | None = None
-    # the second factor that completed the login, if one was asked for: "totp" or "recovery_code"
+    # the second factor that completed the login, if one was asked for: "totp" or "recovery_code"; "passkey"
+    # for a passkey, both factors at once
     second_factor: str | None = None
     # an app's session (authorization code flow), whose refresh may carry a new id_token
     app_session: Session | None = None
@@ -99,6 +102,28 @@ async def mfa_grant(*, mfa_token: str, otp: str, source: RequestSource, state: A
     granted = scopes.within(challenge.scope, users.allowed_scopes(user, state.settings))
     issued = await open_session(user, source=source, state=state, granted=granted)
     return replace(issued, second_factor=second_factor)
+
+
+async def passkey_grant(
+    *, challenge_id: str, credential: str, scope: str | None, source: RequestSource, state: AppState
+) -> IssuedTokens:
+    """Sign in with a passkey (discoverable): with user verification it is both factors, no second step."""
+    address = source.ip or "unknown"
+    # nobody is named before the passkey is checked: the address's counter throttles
+    await throttle.check(ip=address, username="")
+    rp = ceremonies.relying_party(state.settings)
+    try:
+        user = await sign_in.verify(
+            sign_in.parse(credential), challenge_id=challenge_id, rp=rp, moment=state.clock()
+        )
+    except InvalidPasskey:
+        await throttle.record_failure(ip=address, username="", limits=_limits(state))
+        raise
+    if state.settings.require_verified_email and not user.email_verified:
+        raise EmailNotVerified
+    granted = scopes.within(scope, users.allowed_scopes(user, state.settings))
+    issued = await open_session(user, source=source, state=state, granted=granted)
+    return replace(issued, second_factor="passkey")
 
 
 async def _second_factor(user: User, otp: str, *, username: str, address: str, state: AppState) -> str:
