@@ -17,6 +17,7 @@ from api.http.deps import Source
 from api.http.rendering import logged_in, logged_out
 from api.observability import audit
 from api.oidc import consents
+from api.passkeys import credentials
 from api.routes.account_forms import AccountForm, AccountFormRoute
 from api.schemas.users import ProfileUpdate
 from api.services import grants, sessions, users
@@ -31,6 +32,9 @@ async def show(page: AccountForm, done: str = "") -> Response:
         "password": "Password changed: your other sessions have ended.",
         "profile": "Profile saved.",
         "apps": "The app's access was removed.",
+        "passkey": "Passkey added: you can sign in with it now.",
+        "passkey-renamed": "Passkey renamed.",
+        "passkey-removed": "Passkey removed: it signs in no more.",
     }
     return await page.show(notice=notices.get(done))
 
@@ -87,6 +91,24 @@ async def end_session(session_id: uuid.UUID, page: AccountForm, source: Source) 
     )
     target = "/" if session_id == principal.session_id else "/account"
     return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/passkeys/{passkey_id}/rename", response_class=HTMLResponse)
+async def rename_passkey(
+    passkey_id: uuid.UUID, page: AccountForm, name: Annotated[str, Form(min_length=1, max_length=100)]
+) -> Response:
+    """Rename one of your passkeys."""
+    await credentials.rename(user_id=page.principal.user.id, passkey_id=passkey_id, name=name)
+    return RedirectResponse("/account?done=passkey-renamed#passkeys", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/passkeys/{passkey_id}/remove", response_class=HTMLResponse)
+async def remove_passkey(passkey_id: uuid.UUID, page: AccountForm, source: Source) -> Response:
+    """Remove one of your passkeys: it signs in no more."""
+    user = page.principal.user
+    await credentials.remove(user_id=user.id, passkey_id=passkey_id)
+    audit.record("passkey_removed", outcome="success", ip=source.ip, user_id=user.id, passkey=str(passkey_id))
+    return RedirectResponse("/account?done=passkey-removed#passkeys", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/apps/{client_id}/forget", response_class=HTMLResponse)

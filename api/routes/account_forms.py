@@ -16,6 +16,7 @@ from api.errors import DomainError
 from api.http.deps import OptionalPrincipal, State
 from api.http.rendering import render
 from api.oidc import consents
+from api.passkeys import credentials
 from api.services import sessions
 from api.services.principals import Principal
 from api.services.state import AppState
@@ -47,6 +48,7 @@ class AccountPage:
             status_code=status_code,
             sessions=await sessions.active(user.id),
             apps=await consents.of_user(user.id),
+            passkeys=await credentials.of_user(user.id),
             in_words=consents.in_words,
             current_session=self.principal.session_id,
             admin_needs_mfa=user.is_admin and settings.mfa_required_for_admins and not user.mfa_enabled,
