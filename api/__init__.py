@@ -49,6 +49,7 @@ from api.routes import (
     ops,
     pages,
     passkeys,
+    social,
     token,
     users,
 )
@@ -142,6 +143,9 @@ def create_app(
     app.include_router(consents.router)
     app.include_router(passkeys.router)
     app.include_router(passkeys.sign_in_router)
+    app.include_router(social.mine)
+    app.include_router(social.admin)
+    app.include_router(social.pages)
     app.include_router(users.router)
     app.include_router(mfa.router)
     app.include_router(admin.router)

@@ -15,7 +15,7 @@ from api.core import jwk
 from api.core.csrf import CsrfTokens
 from api.core.jwt import TokenCodec
 from api.core.passwords import PasswordHasher, build_context, common_passwords
-from api.core.sealing import TOTP_SECRETS, Sealer
+from api.core.sealing import PROVIDER_SECRETS, SIGN_IN_FLOWS, TOTP_SECRETS, Sealer
 from api.db import changes, migrator
 from api.db.connection import database_config, sqlite_folder
 from api.hotpath.answer_cache import AnswerCache
@@ -94,6 +94,8 @@ def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> A
         keys=key_ring(settings, secret=key, codec=codec, clock=clock),
         csrf=CsrfTokens(key),
         totp_sealer=Sealer(key, purpose=TOTP_SECRETS),
+        provider_sealer=Sealer(key, purpose=PROVIDER_SECRETS),
+        flow_sealer=Sealer(key, purpose=SIGN_IN_FLOWS),
         delivery=delivery,
         clock=clock,
     )

@@ -16,6 +16,7 @@ BELOW_HTTP = (
     "api.services",
     "api.oidc",
     "api.passkeys",
+    "api.social",
     "api.mail",
     "api.observability",
 )

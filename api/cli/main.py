@@ -10,7 +10,7 @@ from typing import Any
 import uvicorn
 
 from api.bootstrap import prepare_database
-from api.cli import oauth
+from api.cli import oauth, providers
 from api.cli.accounts import create_admin_command, migrate_command
 from api.config import Settings, get_settings
 from api.db import migrator
@@ -113,6 +113,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("username")
     create.set_defaults(command=create_admin_command)
     oauth.add_commands(commands)
+    providers.add_commands(commands)
     return main
 
 

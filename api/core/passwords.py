@@ -17,6 +17,8 @@ from typing import TypeVar
 from passlib.context import CryptContext
 
 MAX_PASSWORD_LENGTH = 128
+# the stored hash of an account made by another identity provider: no password matches it (a reset sets one)
+NO_PASSWORD = "!"
 # bcrypt reads at most 72 bytes; bcrypt 5 raises instead of truncating
 _BCRYPT_MAX_BYTES = 72
 # hashing threads yield the core to the event loop when both want it: at 19 rather than 10 a request
@@ -133,6 +135,10 @@ class PasswordHasher:
             self._observe(time.perf_counter() - started)
 
     def _verify_and_update(self, password: str, stored_hash: str | None) -> tuple[bool, str | None]:
+        if stored_hash == NO_PASSWORD:
+            # an account made by another identity provider: no password works, in the time one takes
+            self._context.verify(normalize(password), self._dummy())
+            return False, None
         if stored_hash is None:
             stored_hash = self._dummy()
         secret = normalize(password)

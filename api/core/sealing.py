@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 SIGNING_KEYS = b"auth-service signing keys v1"
 TOTP_SECRETS = b"auth-service totp secrets v1"
+PROVIDER_SECRETS = b"auth-service identity provider secrets v1"
+SIGN_IN_FLOWS = b"auth-service sign-in flows v1"
 _NONCE_BYTES = 12
 
 

@@ -353,3 +353,40 @@ class PasskeyChallenge(Model):
 
     class Meta:
         table = "passkey_challenges"
+
+
+class IdentityProvider(Model):
+    """Another OpenID Connect provider users may sign in with, its client secret sealed under SECRET_KEY."""
+
+    name = fields.CharField(max_length=40, primary_key=True)
+    display_name = fields.CharField(max_length=100)
+    issuer = fields.CharField(max_length=500)
+    client_id = fields.CharField(max_length=500)
+    sealed_secret = fields.TextField(null=True)
+    scopes = fields.CharField(max_length=500)
+    link_verified_email = fields.BooleanField(default=False)
+    create_accounts = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "identity_providers"
+
+
+class Identity(Model):
+    """A user's account at another provider, known by (issuer, subject), never by e-mail address."""
+
+    id = fields.IntField(primary_key=True)
+    provider: fields.ForeignKeyRelation[IdentityProvider] = fields.ForeignKeyField(
+        "models.IdentityProvider", related_name="identities", on_delete=fields.CASCADE
+    )
+    issuer = fields.CharField(max_length=500)
+    subject = fields.CharField(max_length=255)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="identities", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=320, null=True)
+    linked_at = fields.DatetimeField()
+
+    class Meta:
+        table = "identities"
+        unique_together = (("issuer", "subject"),)

@@ -56,8 +56,24 @@ from api.errors.oidc import (
     UnverifiedRedirect,
 )
 from api.errors.passkeys import CloneSuspected, InvalidPasskey, PasskeyNotFound, PasskeyTaken
+from api.errors.social import (
+    AddressInUse,
+    IdentityNotFound,
+    LastSignInMethod,
+    ProviderNameTaken,
+    ProviderNotFound,
+    ProviderRefused,
+    SocialSignInFailed,
+)
 
 __all__ = [
+    "AddressInUse",
+    "IdentityNotFound",
+    "LastSignInMethod",
+    "ProviderNameTaken",
+    "ProviderNotFound",
+    "ProviderRefused",
+    "SocialSignInFailed",
     "CloneSuspected",
     "InvalidPasskey",
     "PasskeyNotFound",

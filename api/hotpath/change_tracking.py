@@ -5,8 +5,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.db import changes
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# the one GET that may write what an answer shows: OpenID Connect's logout ends the browser's session
-_WRITING_GETS = frozenset({"/end-session"})
+
+
+def _writing_get(path: str) -> bool:
+    # the GETs that may write what an answer shows: OpenID Connect's logout ends the browser's session, and
+    # the way back from another identity provider may make an account
+    return path == "/end-session" or (path.startswith("/login/") and path.endswith("/callback"))
 
 
 class ChangeTracking:
@@ -19,9 +23,7 @@ class ChangeTracking:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # a GET changes nothing an answer shows (mail links are consumed by POST): the busiest requests pay
         # nothing here, and a GET that wrote a watched model would raise UntrackedChange, not go unannounced
-        if scope["type"] != "http" or (
-            scope["method"] in _SAFE_METHODS and scope["path"] not in _WRITING_GETS
-        ):
+        if scope["type"] != "http" or (scope["method"] in _SAFE_METHODS and not _writing_get(scope["path"])):
             await self.app(scope, receive, send)
             return
         with changes.noting() as tracked:

@@ -1,5 +1,6 @@
 """How the browser side travels: the auth cookie, CSRF protection, safe redirects and security headers."""
 
+import secrets
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import HTTPException, Request, Response, status
@@ -8,6 +9,9 @@ from api.config import Settings
 from api.core.csrf import CsrfTokens
 
 AUTH_COOKIE = "auth_token"
+# the anonymous login page's CSRF cookie (double submit): its forms that start a sign-in elsewhere carry a
+# token derived from it
+LOGIN_CSRF_COOKIE = "login_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -25,17 +29,18 @@ SECURITY_HEADERS = {
 }
 
 
-def allowing_form_action(target: str) -> dict[str, str]:
-    """The security headers for a page whose form ends, after redirects, at `target`'s origin as well.
+def allowing_form_action(*targets: str) -> dict[str, str]:
+    """The security headers for a page whose forms end, after redirects, at the targets' origins as well.
 
     Chromium applies `form-action` to every redirect a form's submission follows: the login page's form
-    goes to the token URL, then to `/authorize`, then to the app's redirect URI, which must be allowed too.
+    goes to the token URL, then to `/authorize`, then to the app's redirect URI, which must be allowed too
+    (and a "Sign in with …" button goes to that provider).
     """
-    policy = SECURITY_HEADERS["Content-Security-Policy"]
-    source = _origin(target)
-    if source is None:
+    sources = list(dict.fromkeys(source for target in targets if (source := _origin(target)) is not None))
+    if not sources:
         return SECURITY_HEADERS
-    policy = policy.replace("form-action 'self'", f"form-action 'self' {source}")
+    policy = SECURITY_HEADERS["Content-Security-Policy"]
+    policy = policy.replace("form-action 'self'", f"form-action 'self' {' '.join(sources)}")
     return {**SECURITY_HEADERS, "Content-Security-Policy": policy}
 
 
@@ -103,6 +108,34 @@ def same_origin(request: Request) -> bool:
     if not source or source == "null":
         return False
     return urlsplit(source).netloc == request.headers.get("host")
+
+
+def login_csrf_token(request: Request, csrf: CsrfTokens) -> tuple[str, str]:
+    """The anonymous login page's CSRF cookie (this browser's, or a new one) and the token its forms carry."""
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    return cookie, csrf.for_session(f"login:{cookie}")
+
+
+def set_login_csrf_cookie(response: Response, cookie: str, *, settings: Settings) -> None:
+    """Keep the login page's CSRF cookie for a day."""
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        cookie,
+        max_age=86400,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+
+
+def require_login_csrf(request: Request, submitted: str | None, *, csrf: CsrfTokens) -> None:
+    """Refuse (403) an anonymous form from elsewhere, or without the token of this browser's login cookie."""
+    if not same_origin(request):
+        raise _csrf_refused("the request does not come from this site")
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not cookie or submitted is None or not csrf.matches(f"login:{cookie}", submitted):
+        raise _csrf_refused("missing or wrong CSRF token")
 
 
 def _csrf_refused(reason: str) -> HTTPException:

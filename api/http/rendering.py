@@ -1,5 +1,6 @@
 """The browser's side of the edge: pages rendered with the security headers, a login's cookie and redirect."""
 
+from collections.abc import Sequence
 from importlib.resources import files
 from typing import Any
 
@@ -32,7 +33,7 @@ def render(
     principal: Principal | None = None,
     status_code: int = status.HTTP_200_OK,
     headers: dict[str, str] | None = None,
-    form_target: str = "",
+    form_target: str | Sequence[str] = "",
     **context: Any,
 ) -> HTMLResponse:
     """A page with the shared layout's context and the security headers; its forms may end at `form_target`
@@ -44,7 +45,11 @@ def render(
         template,
         {"user": principal.user if principal else None, "csrf_token": csrf, **context},
         status_code=status_code,
-        headers={**PAGE_HEADERS, **allowing_form_action(form_target), **(headers or {})},
+        headers={
+            **PAGE_HEADERS,
+            **allowing_form_action(*([form_target] if isinstance(form_target, str) else form_target)),
+            **(headers or {}),
+        },
     )
 
 

@@ -36,6 +36,9 @@ Event = Literal[
     "passkey_added",
     "passkey_removed",
     "passkey_clone_suspected",
+    "social_login",
+    "identity_linked",
+    "identity_unlinked",
 ]
 
 

@@ -21,6 +21,7 @@ from api.passkeys import credentials
 from api.routes.account_forms import AccountForm, AccountFormRoute
 from api.schemas.users import ProfileUpdate
 from api.services import grants, sessions, users
+from api.social import identities
 
 router = APIRouter(prefix="/account", include_in_schema=False, route_class=AccountFormRoute)
 
@@ -35,6 +36,8 @@ async def show(page: AccountForm, done: str = "") -> Response:
         "passkey": "Passkey added: you can sign in with it now.",
         "passkey-renamed": "Passkey renamed.",
         "passkey-removed": "Passkey removed: it signs in no more.",
+        "linked": "Linked: you can sign in with it now.",
+        "unlinked": "Unlinked.",
     }
     return await page.show(notice=notices.get(done))
 
@@ -109,6 +112,17 @@ async def remove_passkey(passkey_id: uuid.UUID, page: AccountForm, source: Sourc
     await credentials.remove(user_id=user.id, passkey_id=passkey_id)
     audit.record("passkey_removed", outcome="success", ip=source.ip, user_id=user.id, passkey=str(passkey_id))
     return RedirectResponse("/account?done=passkey-removed#passkeys", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/identities/{provider}/unlink", response_class=HTMLResponse)
+async def unlink_identity(
+    provider: Annotated[str, Path(max_length=40)], page: AccountForm, source: Source
+) -> Response:
+    """Unlink another provider's identity, unless it is the last way to sign in."""
+    user = page.principal.user
+    await identities.unlink(user, provider=provider)
+    audit.record("identity_unlinked", outcome="success", ip=source.ip, user_id=user.id, provider=provider)
+    return RedirectResponse("/account?done=unlinked#sign-in-methods", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/apps/{client_id}/forget", response_class=HTMLResponse)

@@ -20,6 +20,7 @@ from api.passkeys import credentials
 from api.services import sessions
 from api.services.principals import Principal
 from api.services.state import AppState
+from api.social import identities, providers
 
 _LOGIN = "/login?next=/account"
 
@@ -41,6 +42,7 @@ class AccountPage:
         """The page, with whatever a form just produced (`notice`, `error`, `enrolment`, `codes`)."""
         settings = self.state.settings
         user = self.principal.user
+        known = await providers.every()
         return render(
             self.request,
             "account.html",
@@ -49,6 +51,9 @@ class AccountPage:
             sessions=await sessions.active(user.id),
             apps=await consents.of_user(user.id),
             passkeys=await credentials.of_user(user.id),
+            identities=await identities.of_user(user.id),
+            providers=known,
+            form_target=[provider.issuer for provider in known],
             in_words=consents.in_words,
             current_session=self.principal.session_id,
             admin_needs_mfa=user.is_admin and settings.mfa_required_for_admins and not user.mfa_enabled,

@@ -13,6 +13,7 @@ from api.http.rendering import logged_in, render
 from api.schemas.users import UserCreate
 from api.services import grants, users
 from api.services.state import AppState
+from api.social import providers
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,7 +30,9 @@ async def login_page(
 ) -> HTMLResponse:
     """The login form; it posts to the token URL itself."""
     target = browser.safe_next(next)
-    return render(
+    cookie, csrf_token = browser.login_csrf_token(request, state.csrf)
+    known = await providers.every()
+    page = render(
         request,
         "login.html",
         principal=principal,
@@ -37,8 +40,12 @@ async def login_page(
         username=login_hint[:150],
         next=target,
         error=None,
-        form_target=browser.app_redirect(target),
+        form_target=[browser.app_redirect(target), *(provider.issuer for provider in known)],
+        providers=known,
+        login_csrf=csrf_token,
     )
+    browser.set_login_csrf_cookie(page, cookie, settings=state.settings)
+    return page
 
 
 @router.get("/private", response_class=HTMLResponse)

@@ -28,5 +28,8 @@ class AppState:
     csrf: CsrfTokens
     # seals TOTP secrets under SECRET_KEY
     totp_sealer: Sealer
+    # seals other identity providers' client secrets, and the cookie of a sign-in with one of them
+    provider_sealer: Sealer
+    flow_sealer: Sealer
     delivery: MailDelivery
     clock: Callable[[], datetime]

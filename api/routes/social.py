@@ -1,0 +1,236 @@
+"""Signing in with another identity provider: the login page's buttons start it, the callback finishes it;
+your linked identities; the providers themselves (scope `admin`)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request, Response, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from tortoise.timezone import now
+
+from api.db.models import IdentityProvider
+from api.errors import AddressInUse, DomainError, SocialSignInFailed
+from api.http import browser
+from api.http.deps import AdminUser, BrowserPrincipal, CurrentUser, Source, State
+from api.http.rendering import logged_in, render, second_step
+from api.observability import audit
+from api.routes.responses import AUTHENTICATED
+from api.schemas.social import IdentityOut, ProviderCreate, ProviderOut
+from api.services import challenges, grants
+from api.services.state import AppState
+from api.social import accounts, discovery, flow, identities, providers
+from api.social.identities import Linked
+from api.social.outbound import ProviderUnavailable
+
+FLOW_COOKIE = "sign_in_flow"
+ProviderName = Annotated[str, Path(max_length=40)]
+
+pages = APIRouter(include_in_schema=False)
+mine = APIRouter(prefix="/user/me/identities", tags=["identity providers"], responses=AUTHENTICATED)
+admin = APIRouter(prefix="/identity-providers", tags=["identity providers"], responses=AUTHENTICATED)
+
+
+def _redirect_uri(state: AppState, name: str) -> str:
+    return f"{state.settings.public_url}/login/{name}/callback"
+
+
+@pages.post("/login/{name}")
+async def start_sign_in(
+    name: ProviderName,
+    request: Request,
+    principal: BrowserPrincipal,
+    state: State,
+    csrf_token: Annotated[str | None, Form(max_length=200)] = None,
+    next: Annotated[str, Form(max_length=4000)] = "/",
+    link: Annotated[bool, Form()] = False,
+) -> Response:
+    """Go to the provider to sign in (or, from the account page, to link it); a form post, never a GET."""
+    if link and principal is not None:
+        await browser.require_csrf(request, session_id=str(principal.session_id), csrf=state.csrf)
+    else:
+        browser.require_login_csrf(request, csrf_token, csrf=state.csrf)
+    try:
+        provider = await providers.get(name)
+        metadata = await discovery.metadata_of(provider.issuer)
+    except ProviderUnavailable:
+        return await _login_page(
+            request, state, error="That provider cannot be reached right now: try again later"
+        )
+    url, cookie = flow.start(
+        provider,
+        metadata,
+        redirect_uri=_redirect_uri(state, name),
+        next_path=browser.safe_next(next),
+        link_user_id=principal.user.id if link and principal is not None else None,
+        sealer=state.flow_sealer,
+        moment=state.clock(),
+    )
+    response = RedirectResponse(url, status_code=status.HTTP_302_FOUND)
+    response.set_cookie(
+        FLOW_COOKIE,
+        cookie,
+        max_age=int(flow.LIFETIME.total_seconds()),
+        path="/login/",
+        httponly=True,
+        samesite="lax",
+        secure=state.settings.cookie_secure,
+    )
+    return response
+
+
+@pages.get("/login/{name}/callback", response_class=HTMLResponse)
+async def finish_sign_in(name: ProviderName, request: Request, state: State, source: Source) -> Response:
+    """Where the provider sends the browser back: the state checked, the code traded, the account found."""
+    params = request.query_params
+    provider: IdentityProvider | None = None
+    try:
+        provider = await providers.get(name)
+        started = flow.resume(
+            provider,
+            request.cookies.get(FLOW_COOKIE),
+            state=params.get("state"),
+            sealer=state.flow_sealer,
+            moment=state.clock(),
+        )
+        if "error" in params:
+            said = params.get("error_description") or params.get("error") or "an error"
+            raise SocialSignInFailed(f"{provider.display_name} did not sign you in: {said[:200]}")
+        if "iss" in params and params["iss"] != provider.issuer:
+            raise SocialSignInFailed(f"The answer did not come from {provider.display_name}")
+        code = params.get("code")
+        if not code:
+            raise SocialSignInFailed(f"{provider.display_name} sent no code")
+        claims = await flow.finish(
+            provider,
+            started,
+            code=code,
+            redirect_uri=_redirect_uri(state, name),
+            client_secret=providers.client_secret(provider, sealer=state.provider_sealer),
+            moment=state.clock(),
+        )
+        outcome = await accounts.resolve(
+            provider,
+            claims,
+            link_user_id=started.link_user_id,
+            registration_open=state.settings.registration_open,
+            moment=now(),
+        )
+    except AddressInUse:
+        audit.record("social_login", outcome="address_in_use", ip=source.ip, provider=name)
+        response: Response = render(
+            request,
+            "social_conflict.html",
+            status_code=status.HTTP_409_CONFLICT,
+            provider=provider.display_name if provider is not None else name,
+        )
+        return _forget_flow(response, state)
+    except DomainError as exc:
+        audit.record("social_login", outcome="failure", ip=source.ip, provider=name)
+        return _forget_flow(
+            await _login_page(request, state, error=exc.message, status_code=exc.status_code), state
+        )
+    user = outcome.user
+    audit.record("social_login", outcome=outcome.what, ip=source.ip, user_id=user.id, provider=name)
+    if outcome.what == "linked":
+        audit.record("identity_linked", outcome="success", ip=source.ip, user_id=user.id, provider=name)
+    if started.link_user_id is not None:
+        return _forget_flow(
+            RedirectResponse("/account?done=linked#sign-in-methods", status_code=status.HTTP_303_SEE_OTHER),
+            state,
+        )
+    if user.disabled:
+        return _forget_flow(
+            await _login_page(request, state, error="This account is disabled", status_code=400), state
+        )
+    if user.mfa_enabled:
+        # another provider's sign-in is the first factor: the code is still asked for
+        token = await challenges.open_challenge(user, scope=None, moment=state.clock())
+        return _forget_flow(second_step(request, mfa_token=token, target=started.next, error=None), state)
+    issued = await grants.open_session(user, source=source, state=state)
+    return _forget_flow(logged_in(issued, target=started.next, settings=state.settings), state)
+
+
+def _forget_flow(response: Response, state: AppState) -> Response:
+    response.delete_cookie(
+        FLOW_COOKIE, path="/login/", httponly=True, samesite="lax", secure=state.settings.cookie_secure
+    )
+    return response
+
+
+async def _login_page(
+    request: Request, state: AppState, *, error: str, status_code: int = 400
+) -> HTMLResponse:
+    cookie, token = browser.login_csrf_token(request, state.csrf)
+    known = await providers.every()
+    response = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        token_path=state.settings.token_path,
+        username="",
+        next="/",
+        error=error,
+        providers=known,
+        login_csrf=token,
+        form_target=[provider.issuer for provider in known],
+    )
+    browser.set_login_csrf_cookie(response, cookie, settings=state.settings)
+    return response
+
+
+@mine.get("", response_model=list[IdentityOut])
+async def list_identities(user: CurrentUser) -> list[Linked]:
+    """Your identities at other providers."""
+    return await identities.of_user(user.id)
+
+
+@mine.delete(
+    "/{provider}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        status.HTTP_404_NOT_FOUND: {"description": "No identity at this provider"},
+        status.HTTP_409_CONFLICT: {"description": "The last way to sign in"},
+    },
+)
+async def unlink_identity(provider: ProviderName, user: CurrentUser, source: Source) -> Response:
+    """Unlink your identity at a provider, unless it is your last way to sign in."""
+    await identities.unlink(user, provider=provider)
+    audit.record("identity_unlinked", outcome="success", ip=source.ip, user_id=user.id, provider=provider)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"description": "Identity provider not found"}
+}
+
+
+@admin.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProviderOut,
+    responses={status.HTTP_409_CONFLICT: {"description": "The name is taken"}},
+)
+async def add_provider(
+    body: ProviderCreate, admin_user: AdminUser, state: State, source: Source
+) -> IdentityProvider:
+    """Add an OpenID Connect provider to sign in with; its discovery document is fetched and checked."""
+    added = await providers.register(
+        providers.NewProvider(**body.model_dump()), sealer=state.provider_sealer, moment=now()
+    )
+    audit.record(
+        "client_admin", outcome="provider_added", ip=source.ip, by=admin_user.id, provider=added.name
+    )
+    return added
+
+
+@admin.get("", response_model=list[ProviderOut])
+async def list_providers(_admin: AdminUser) -> list[IdentityProvider]:
+    """Every provider."""
+    return await providers.every()
+
+
+@admin.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def remove_provider(name: ProviderName, admin_user: AdminUser, source: Source) -> Response:
+    """Remove a provider; the identities linked to it go too."""
+    await providers.delete(name)
+    audit.record("client_admin", outcome="provider_removed", ip=source.ip, by=admin_user.id, provider=name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,81 @@
+"""Another provider's metadata (OpenID Connect Discovery) and keys (JWKS), fetched and kept a while by each
+worker; the keys are fetched again when an id_token names one not seen yet."""
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from api.social import outbound
+from api.social.outbound import ProviderUnavailable
+
+_METADATA_SECONDS = 600.0
+_KEYS_SECONDS = 600.0
+# an unknown `kid` fetches the set again at most this often
+_REFETCH_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """What this client needs of a provider's discovery document."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+
+
+_metadata: dict[str, tuple[float, Metadata]] = {}
+_keys: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+
+
+async def fetch(issuer: str) -> Metadata:
+    """The provider's metadata, checked: its `issuer` is exactly the one given, its endpoints are there.
+
+    ProviderUnavailable (the message says what is wrong) otherwise.
+    """
+    document = await outbound.get_json(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
+    if document.get("issuer") != issuer:
+        raise ProviderUnavailable(
+            f"the discovery document names the issuer {str(document.get('issuer'))[:200]!r}"
+        )
+    fields = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+    if missing := [name for name in fields if not isinstance(document.get(name), str) or not document[name]]:
+        raise ProviderUnavailable(f"the discovery document has no {', '.join(missing)}")
+    return Metadata(issuer=issuer, **{name: str(document[name]) for name in fields})
+
+
+async def metadata_of(issuer: str) -> Metadata:
+    """The provider's metadata, fetched at most every ten minutes."""
+    cached = _metadata.get(issuer)
+    if cached is not None and time.monotonic() - cached[0] < _METADATA_SECONDS:
+        return cached[1]
+    found = await fetch(issuer)
+    _metadata[issuer] = (time.monotonic(), found)
+    return found
+
+
+async def key_of(jwks_uri: str, kid: str | None) -> dict[str, Any]:
+    """The provider's key named `kid` (the only one, when the token names none); ProviderUnavailable when
+    the set has no such key, even fetched again."""
+    cached = _keys.get(jwks_uri)
+    fresh = cached is not None and time.monotonic() - cached[0] < _KEYS_SECONDS
+    keys = cached[1] if cached is not None and fresh else await _fetch_keys(jwks_uri)
+    found = _pick(keys, kid)
+    if found is None and cached is not None and time.monotonic() - _keys[jwks_uri][0] >= _REFETCH_SECONDS:
+        found = _pick(await _fetch_keys(jwks_uri), kid)
+    if found is None:
+        raise ProviderUnavailable("the id_token names a key the provider does not publish")
+    return found
+
+
+async def _fetch_keys(jwks_uri: str) -> list[dict[str, Any]]:
+    document = await outbound.get_json(jwks_uri)
+    keys = [key for key in document.get("keys", []) if isinstance(key, dict)]
+    _keys[jwks_uri] = (time.monotonic(), keys)
+    return keys
+
+
+def _pick(keys: list[dict[str, Any]], kid: str | None) -> dict[str, Any] | None:
+    if kid is None:
+        return keys[0] if len(keys) == 1 else None
+    return next((key for key in keys if key.get("kid") == kid), None)
