@@ -98,7 +98,7 @@ async def register(
     )
     secret = new_opaque_token() if registration.confidential else None
     client = await OAuthClient.create(
-        client_id=secrets.token_urlsafe(16),
+        client_id=_new_client_id(),
         name=registration.name,
         secret_hash=secret.digest if secret is not None else None,
         grant_types=" ".join(dict.fromkeys(registration.grant_types)),
@@ -112,6 +112,13 @@ async def register(
         id_token_signed_response_alg=registration.id_token_signed_response_alg,
     )
     return client, (secret.value if secret is not None else None)
+
+
+def _new_client_id() -> str:
+    # never starting with a dash, which a command line would take for an option
+    while (client_id := secrets.token_urlsafe(16)).startswith("-"):
+        pass
+    return client_id
 
 
 async def get(client_id: str) -> OAuthClient:
