@@ -32,6 +32,8 @@ async def _passkey_form(
 async def test_the_login_page_offers_a_passkey_and_autofill(tmp_path: Path) -> None:
     async with serve(make_settings(tmp_path), base_url="https://testserver") as (_, client):
         page = await client.get("/login")
+    assert "<title>Log in · Auth service</title>" in page.text
+    assert page.text.count('<script src="/static/passkeys.js"') == 1
     assert 'id="passkey-sign-in"' in page.text
     assert 'autocomplete="username webauthn"' in page.text
     assert '<script src="/static/passkeys.js" defer></script>' in page.text
@@ -96,6 +98,7 @@ async def test_the_account_page_lists_renames_and_removes_passkeys(tmp_path: Pat
         after_remove = await client.get("/account?done=passkey-removed")
         left = await Passkey.all().count()
         forged = await client.post(f"/account/passkeys/{passkey.id}/remove", data={}, headers=BROWSER)
+    assert "<title>Your account · Auth service</title>" in page.text
     assert 'id="passkeys"' in page.text and "Laptop" in page.text and 'id="add-passkey"' in page.text
     assert renamed.status_code == 303 and "Phone" in after_rename.text
     assert removed.status_code == 303
