@@ -7,7 +7,7 @@ from api.db.models import User
 from api.http import browser
 from api.http.deps import CurrentUser, Source, State
 from api.observability import audit
-from api.routes.responses import Responses
+from api.routes.responses import AUTHENTICATED, Responses
 from api.schemas.common import ErrorDetail
 from api.schemas.email import Accepted, EmailTokenBody, ForgotPassword, PasswordReset
 from api.schemas.users import UserOut
@@ -37,6 +37,7 @@ async def verify_email(body: EmailTokenBody, state: State, source: Source) -> Us
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
     responses={
+        **AUTHENTICATED,
         status.HTTP_303_SEE_OTHER: {"description": "From the page's button"},
         status.HTTP_400_BAD_REQUEST: {"model": ErrorDetail, "description": "No address, or verified already"},
         **_TOO_MANY,

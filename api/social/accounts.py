@@ -71,6 +71,13 @@ async def _link(provider: IdentityProvider, claims: Claims, *, user: User, momen
 
 async def _create(provider: IdentityProvider, claims: Claims, *, moment: datetime) -> User:
     base = _username_base(claims)
+    try:
+        return await _create_as(provider, claims, base=base, moment=moment)
+    except IntegrityError:  # the address was taken meanwhile, by a registration or another sign-in
+        raise AddressInUse from None
+
+
+async def _create_as(provider: IdentityProvider, claims: Claims, *, base: str, moment: datetime) -> User:
     async with in_transaction():
         for attempt in range(20):
             username = base if attempt == 0 else f"{base[: usernames.MAX_LENGTH - 7]}-{secrets.token_hex(3)}"
