@@ -56,12 +56,12 @@ def at(host: str, *options: str, env: dict[str, str] | None = None):  # type: ig
 
 
 @contextmanager
-def second_database(tmp_path: Path) -> Iterator[str]:
-    """Another fresh database of the backend under test, for the provider."""
+def second_database(tmp_path: Path, label: str = "idp") -> Iterator[str]:
+    """Another fresh database of the backend under test (for the provider, or a module's own service)."""
     if not ON_POSTGRES:
-        yield f"sqlite://{tmp_path}/idp-db/idp.sqlite3"
+        yield f"sqlite://{tmp_path}/{label}-db/{label}.sqlite3"
         return
-    name = f"auth_idp_{uuid.uuid4().hex[:12]}"
+    name = f"auth_{label}_{uuid.uuid4().hex[:12]}"
     _postgres_admin_now(f'CREATE DATABASE "{name}"')
     try:
         yield TEST_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
@@ -82,38 +82,11 @@ def provider_and_service(
         running_service(idp_cwd, idp_db, at("127.0.0.1")) as idp,
         running_service(service_cwd, service_db, at("localhost")) as service,
     ):
-        service_url = service.url.replace("127.0.0.1", "localhost")
-        service = Service(url=service_url, log_file=service.log_file)
-        made = run_py(
-            idp_cwd,
-            idp_db,
-            "create-client",
-            "Service under test",
-            "--grant",
-            "authorization_code",
-            "--redirect-uri",
-            f"{service_url}/login/{PROVIDER}/callback",
-            *(["--trusted"] if trusted else []),
+        service = Service(url=service.url.replace("127.0.0.1", "localhost"), log_file=service.log_file)
+        pair = Pair(idp, idp_db, idp_cwd, service, service_db, service_cwd, "")
+        pair.client_id = connect(
+            pair, PROVIDER, "Company", trusted=trusted, link_verified_email=link_verified_email
         )
-        assert made.returncode == 0, made.stderr
-        client_id = output_field(made.stdout, "client_id")
-        secret = output_field(made.stdout, "client_secret")
-        added = run_py(
-            service_cwd,
-            service_db,
-            "add-provider",
-            PROVIDER,
-            "--issuer",
-            idp.url,
-            f"--client-id={client_id}",
-            "--display-name",
-            "Company",
-            *(["--link-verified-email"] if link_verified_email else []),
-            stdin=secret + "\n",
-            extra_env={"PUBLIC_URL": service_url},
-        )
-        assert added.returncode == 0, added.stderr
-        assert f"{service_url}/login/{PROVIDER}/callback" in added.stdout
         response = httpx.post(
             f"{idp.url}/register",
             json={
@@ -125,7 +98,43 @@ def provider_and_service(
             timeout=30,
         )
         assert response.status_code == 201, response.text
-        yield Pair(idp, idp_db, idp_cwd, service, service_db, service_cwd, client_id)
+        yield pair
+
+
+def connect(pair: Pair, name: str, display_name: str, *, trusted: bool, link_verified_email: bool) -> str:
+    """Register the service as a client at the provider, and add the provider to the service as `name`;
+    the client id."""
+    service_url = pair.service.url
+    made = run_py(
+        pair.idp_cwd,
+        pair.idp_db,
+        "create-client",
+        f"Service under test ({name})",
+        "--grant",
+        "authorization_code",
+        "--redirect-uri",
+        f"{service_url}/login/{name}/callback",
+        *(["--trusted"] if trusted else []),
+    )
+    assert made.returncode == 0, made.stderr
+    client_id = output_field(made.stdout, "client_id")
+    added = run_py(
+        pair.service_cwd,
+        pair.service_db,
+        "add-provider",
+        name,
+        "--issuer",
+        pair.idp.url,
+        f"--client-id={client_id}",
+        "--display-name",
+        display_name,
+        *(["--link-verified-email"] if link_verified_email else []),
+        stdin=output_field(made.stdout, "client_secret") + "\n",
+        extra_env={"PUBLIC_URL": service_url},
+    )
+    assert added.returncode == 0, added.stderr
+    assert f"{service_url}/login/{name}/callback" in added.stdout
+    return client_id
 
 
 def sql(database_url: str, statement: str) -> None:
@@ -159,13 +168,15 @@ def hidden(page: str, name: str) -> str:
     return unescape(match.group(1))
 
 
-def start(browser: httpx.Client, service: str, next_path: str = "/") -> httpx.Response:
-    """Press "Sign in with Company" on the service's login page: the redirect to the provider."""
+def start(
+    browser: httpx.Client, service: str, next_path: str = "/", *, provider: str = PROVIDER
+) -> httpx.Response:
+    """Press "Sign in with …" on the service's login page: the redirect to the provider."""
     page = browser.get(f"{service}/login")
-    assert page.status_code == 200 and "Sign in with Company" in page.text, page.text
-    button = page.text.split(f'action="/login/{PROVIDER}"', 1)[1]
+    assert page.status_code == 200 and f'action="/login/{provider}"' in page.text, page.text
+    button = page.text.split(f'action="/login/{provider}"', 1)[1]
     return browser.post(
-        f"{service}/login/{PROVIDER}",
+        f"{service}/login/{provider}",
         data={"csrf_token": hidden(button, "csrf_token"), "next": next_path},
         headers={"Origin": service},
     )
@@ -184,16 +195,23 @@ def provider_login(
     return browser.get(f"{idp}{signed_in.headers['location']}")
 
 
-def sign_in(browser: httpx.Client, pair: Pair, next_path: str = "/") -> httpx.Response:
+def sign_in(
+    browser: httpx.Client,
+    pair: Pair,
+    next_path: str = "/",
+    *,
+    provider: str = PROVIDER,
+    username: str = "alice",
+) -> httpx.Response:
     """The whole way: the service's button, the provider's login, and the service's callback's answer."""
-    started = start(browser, pair.service.url, next_path)
+    started = start(browser, pair.service.url, next_path, provider=provider)
     assert started.status_code == 302, started.text
     if browser.cookies.get("auth_token", domain="127.0.0.1"):
         back = browser.get(started.headers["location"])
     else:
-        back = provider_login(browser, pair.idp.url, started.headers["location"])
+        back = provider_login(browser, pair.idp.url, started.headers["location"], username=username)
     assert back.status_code == 302, back.text
-    assert back.headers["location"].startswith(f"{pair.service.url}/login/{PROVIDER}/callback?")
+    assert back.headers["location"].startswith(f"{pair.service.url}/login/{provider}/callback?")
     return browser.get(back.headers["location"])
 
 
