@@ -110,6 +110,21 @@ async def test_the_sessions_list_marks_this_one_and_ends_another(
     assert (await account(client)).count('<li class="session') == 1
 
 
+async def test_ending_this_browsers_own_session_logs_out_and_clears_the_cookie(
+    clock_and_client: tuple[Clock, httpx.AsyncClient],
+) -> None:
+    _, client = clock_and_client
+    page = await account(client)
+    current = re.search(
+        r'class="session current".*?action="(/account/sessions/[0-9a-f-]+/end)"', page, re.DOTALL
+    )
+    assert current is not None
+    ended = await post(client, current.group(1))
+    assert (ended.status_code, ended.headers["location"]) == (303, "/")
+    assert 'auth_token=""' in ended.headers["set-cookie"]
+    assert (await client.get("/account")).status_code == 303
+
+
 async def test_two_factor_from_the_page_then_the_login_asks_for_the_code(
     clock_and_client: tuple[Clock, httpx.AsyncClient],
 ) -> None:

@@ -92,8 +92,10 @@ async def end_session(session_id: uuid.UUID, page: AccountForm, source: Source) 
     audit.record(
         "revocation", outcome="success", ip=source.ip, user_id=principal.user.id, session_id=str(session_id)
     )
-    target = "/" if session_id == principal.session_id else "/account"
-    return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+    if session_id == principal.session_id:
+        # this browser's own session: logging out, so the cookie goes too
+        return logged_out(browser=True, settings=page.state.settings)
+    return RedirectResponse("/account", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/passkeys/{passkey_id}/rename", response_class=HTMLResponse)

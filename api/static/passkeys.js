@@ -74,13 +74,15 @@
     let pending = null;
 
     async function run(conditional) {
+      // made before the options are asked for: a click while the autofill still waits for them ends it too
+      const controller = new AbortController();
+      pending = controller;
       const started = await fetch("/passkeys/login/options", {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+        method: "POST", headers: { "Content-Type": "application/json" }, body: "{}", signal: controller.signal,
       });
       const body = await started.json();
       if (!started.ok) throw new Error(body.detail || "the service refused");
-      pending = new AbortController();
-      const request = { publicKey: requestOptions(body.options), signal: pending.signal };
+      const request = { publicKey: requestOptions(body.options), signal: controller.signal };
       if (conditional) request.mediation = "conditional";
       const credential = await navigator.credentials.get(request);
       form.elements.challenge_id.value = body.challenge_id;
