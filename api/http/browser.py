@@ -66,6 +66,21 @@ def _origin(uri: str) -> str | None:
     return f"{scheme}:"
 
 
+async def request_parameters(request: Request) -> dict[str, list[str]]:
+    """A browser request's parameters, each with every value given (a repeated one is the caller's to
+    refuse): the query of a GET, the form of a POST."""
+    if request.method == "POST":
+        items = [
+            (name, value) for name, value in (await request.form()).multi_items() if isinstance(value, str)
+        ]
+    else:
+        items = request.query_params.multi_items()
+    parameters: dict[str, list[str]] = {}
+    for name, value in items:
+        parameters.setdefault(name, []).append(value)
+    return parameters
+
+
 def is_browser_form(request: Request) -> bool:
     """A form a browser submits (and wants a page back), as opposed to an API client's request."""
     content_type = request.headers.get("content-type", "")

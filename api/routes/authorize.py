@@ -65,9 +65,7 @@ _BROWSER_ANSWERS: dict[int | str, dict[str, Any]] = {
 )
 async def authorize(request: Request, principal: BrowserPrincipal, state: State, source: Source) -> Response:
     """Start signing in to an app (OpenID Connect authorization code flow)."""
-    return await _authorize(
-        request, _parameters(request.query_params.multi_items()), principal, state, source
-    )
+    return await _authorize(request, await browser.request_parameters(request), principal, state, source)
 
 
 @router.post("/authorize", response_class=HTMLResponse, include_in_schema=False)
@@ -75,16 +73,7 @@ async def authorize_form(
     request: Request, principal: BrowserPrincipal, state: State, source: Source
 ) -> Response:
     """The same as a form post, and the consent page's Allow or Deny."""
-    form = await request.form()
-    parameters = _parameters((name, value) for name, value in form.multi_items() if isinstance(value, str))
-    return await _authorize(request, parameters, principal, state, source)
-
-
-def _parameters(items: object) -> dict[str, list[str]]:
-    parameters: dict[str, list[str]] = {}
-    for name, value in items:  # type: ignore[attr-defined]
-        parameters.setdefault(name, []).append(value)
-    return parameters
+    return await _authorize(request, await browser.request_parameters(request), principal, state, source)
 
 
 async def _authorize(

@@ -41,9 +41,7 @@ async def end_session(
     request: Request, principal: BrowserPrincipal, state: State, source: Source
 ) -> Response:
     """Sign out at an app's request (OpenID Connect RP-Initiated Logout)."""
-    return await _end_session(
-        request, _parameters(request.query_params.multi_items()), principal, state, source
-    )
+    return await _end_session(request, await browser.request_parameters(request), principal, state, source)
 
 
 @router.post("/end-session", response_class=HTMLResponse, include_in_schema=False)
@@ -51,16 +49,7 @@ async def end_session_form(
     request: Request, principal: BrowserPrincipal, state: State, source: Source
 ) -> Response:
     """The same as a form post, and the confirmation page's button."""
-    form = await request.form()
-    items = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
-    return await _end_session(request, _parameters(items), principal, state, source)
-
-
-def _parameters(items: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
-    parameters: dict[str, list[str]] = {}
-    for name, value in items:
-        parameters.setdefault(name, []).append(value)
-    return parameters
+    return await _end_session(request, await browser.request_parameters(request), principal, state, source)
 
 
 async def _end_session(

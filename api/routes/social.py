@@ -105,7 +105,6 @@ async def finish_sign_in(name: ProviderName, request: Request, state: State, sou
             code=code,
             redirect_uri=_redirect_uri(state, name),
             client_secret=providers.client_secret(provider, sealer=state.provider_sealer),
-            moment=state.clock(),
         )
         outcome = await accounts.resolve(
             provider,
