@@ -44,6 +44,7 @@ from api.routes import (
     email,
     email_pages,
     end_session,
+    identity_providers,
     mfa,
     oidc,
     ops,
@@ -143,8 +144,8 @@ def create_app(
     app.include_router(consents.router)
     app.include_router(passkeys.router)
     app.include_router(passkeys.sign_in_router)
-    app.include_router(social.mine)
-    app.include_router(social.admin)
+    app.include_router(identity_providers.mine)
+    app.include_router(identity_providers.admin)
     app.include_router(social.pages)
     app.include_router(users.router)
     app.include_router(mfa.router)
