@@ -7,6 +7,8 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
+from soft_fido2 import Fido2Authenticator, KeyPair  # type: ignore[import-untyped]
+from webauthn.helpers import base64url_to_bytes, decode_credential_public_key
 
 from api.db.models import Passkey, PasskeyUser, User
 
@@ -43,6 +45,18 @@ async def test_a_passkey_is_added_with_the_password_and_signs_in_without_one(
     assert set(tokens) == {"access_token", "token_type", "expires_in", "refresh_token", "scope"}
     assert jwt.decode(tokens["access_token"], options={"verify_signature": False})["sub"] == str(user.id)
     assert await me_status(client, tokens["access_token"]) == 200
+
+
+async def test_an_rs256_passkey_signs_in_too(client: httpx.AsyncClient) -> None:
+    token = await token_for(client)
+    authenticator = Authenticator(device=Fido2Authenticator(keyPair=KeyPair.generate_rsa()))
+    added = await add_passkey(client, token, authenticator)
+    stored = await Passkey.get()
+    signed_in = await sign_in(client, authenticator)
+    assert added.status_code == 201, added.text
+    # COSE key type 3 (RSA) with algorithm -257 (RS256), as py_webauthn decodes it
+    assert decode_credential_public_key(base64url_to_bytes(stored.public_key)).alg == -257
+    assert signed_in.status_code == 200, signed_in.text
 
 
 async def test_the_wrong_password_gets_no_options(client: httpx.AsyncClient) -> None:

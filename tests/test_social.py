@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from .conftest import PASSWORD
+from .live import run_py
 from .social import (
     PROVIDER,
     Pair,
@@ -262,3 +263,21 @@ def test_a_second_browser_needs_its_own_sign_in_at_the_provider(pair: Pair) -> N
         jumped = second.get(started.headers["location"])
     # the provider asks this browser to sign in: nothing of the first browser carries over
     assert jumped.status_code == 302 and "/login?" in jumped.headers["location"]
+
+
+def test_a_key_the_provider_rotated_to_is_fetched_at_once(
+    pair: Pair, person: Person, browser: httpx.Client
+) -> None:
+    assert (
+        sign_in(browser, pair, username=person.username).status_code == 303
+    )  # the provider's keys are cached
+    rotated = run_py(pair.idp_cwd, pair.idp_db, "rotate-keys")
+    new_kid = rotated.stdout.split("signing key ", 1)[1].split()[0]
+    # reading its JWKS makes the provider sign with the new key now, not within the second
+    published = [key["kid"] for key in httpx.get(f"{pair.idp.url}/.well-known/jwks.json").json()["keys"]]
+    sign_out(browser)
+    browser.cookies.delete("auth_token", domain="127.0.0.1")
+    again = sign_in(browser, pair, username=person.username)
+    assert rotated.returncode == 0, rotated.stderr
+    assert new_kid in published
+    assert again.status_code == 303, again.text

@@ -1,5 +1,5 @@
 """Another provider's metadata (OpenID Connect Discovery) and keys (JWKS), fetched and kept a while by each
-worker; the keys are fetched again when an id_token names one not seen yet."""
+worker; the keys are fetched again when an id_token names one not seen yet (the provider rotated)."""
 
 import time
 from dataclasses import dataclass
@@ -10,8 +10,6 @@ from api.social.outbound import ProviderUnavailable
 
 _METADATA_SECONDS = 600.0
 _KEYS_SECONDS = 600.0
-# an unknown `kid` fetches the set again at most this often
-_REFETCH_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +57,9 @@ async def key_of(jwks_uri: str, kid: str | None) -> dict[str, Any]:
     the set has no such key, even fetched again."""
     cached = _keys.get(jwks_uri)
     fresh = cached is not None and time.monotonic() - cached[0] < _KEYS_SECONDS
-    keys = cached[1] if cached is not None and fresh else await _fetch_keys(jwks_uri)
-    found = _pick(keys, kid)
-    if found is None and cached is not None and time.monotonic() - _keys[jwks_uri][0] >= _REFETCH_SECONDS:
+    found = _pick(cached[1], kid) if cached is not None and fresh else None
+    if found is None:
+        # the id_token came straight from the provider's token endpoint: a key it names and we lack is new
         found = _pick(await _fetch_keys(jwks_uri), kid)
     if found is None:
         raise ProviderUnavailable("the id_token names a key the provider does not publish")
