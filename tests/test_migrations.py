@@ -163,3 +163,49 @@ async def test_tables_that_are_not_release_0_1_0s_are_refused_and_left_alone(
         assert "not the schema of release 0.1.0 (different or missing: " in result.stderr
         assert "Traceback" not in result.stdout + result.stderr
     assert await _snapshot(fresh_database_url) == before
+
+
+async def _schema(database_url: str) -> list[tuple[object, ...]]:
+    """Every column with its type, nullability and default, and every index with what it covers."""
+    if ON_POSTGRES:
+        columns = await query(
+            database_url,
+            "SELECT table_name, column_name, data_type, is_nullable, column_default, character_maximum_length"
+            " FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY 1, 2",
+        )
+        indexes = await query(
+            database_url,
+            "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1, 2",
+        )
+        return columns + indexes
+    columns = await query(
+        database_url,
+        'SELECT m.name, p.name, p.type, p."notnull", p.dflt_value, p.pk FROM sqlite_master m,'
+        " pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY 1, 2",
+    )
+    indexes = await query(
+        database_url,
+        'SELECT m.name, i.name, i."unique", c.name FROM sqlite_master m, pragma_index_list(m.name) i,'
+        " pragma_index_info(i.name) c WHERE m.type = 'table' ORDER BY 1, 2, 4",
+    )
+    return columns + [
+        (table, str(index).split("_")[0], unique, column) for table, index, unique, column in indexes
+    ]
+
+
+async def test_an_empty_database_gets_the_schema_the_migrations_make_one_by_one(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
+    from .social import second_database
+
+    with second_database(tmp_path, "stepwise") as stepwise:
+        # the usual path: 0.1.0's tables adopted, then every later migration applied one by one
+        await make_release_0_1_database(stepwise, secret="x" * 40, accounts=[])
+        assert run_py(tmp_path, stepwise, "migrate").returncode == 0
+        # an empty database: the whole schema in one transaction
+        assert run_py(tmp_path, fresh_database_url, "migrate").returncode == 0
+        built, migrated = await _schema(fresh_database_url), await _schema(stepwise)
+        history = "SELECT app, name FROM tortoise_migrations ORDER BY name"
+        recorded = [await query(url, history) for url in (fresh_database_url, stepwise)]
+    assert built == migrated
+    assert recorded[0] == recorded[1] == [("models", name) for name in SHIPPED]

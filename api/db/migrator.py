@@ -12,6 +12,7 @@ from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 from tortoise.migrations.graph import MigrationKey
 from tortoise.migrations.schema_generator.state import State
 from tortoise.migrations.schema_generator.state_apps import StateApps
+from tortoise.transactions import in_transaction
 
 from api.db import connection, internals
 
@@ -69,6 +70,8 @@ async def upgrade() -> list[str]:
             await _executor().migrate([MigrationTarget(app_label=APP, name=FIRST)], fake=True)
             done.append(f"{APP}.{FIRST}{ADOPTED}")
         executor = _executor()
+        if not done and not await _columns(client):
+            return await _build_empty(client, executor)
         current: list[str] = []
 
         def progress(event: str, app_label: str, name: str) -> None:
@@ -86,6 +89,34 @@ async def upgrade() -> list[str]:
                 f" ({len(done)} earlier migration(s) of this run stay applied): {exc}"
             ) from exc
     return done
+
+
+# the SQL that builds the whole schema on an empty database, per dialect, collected once per process: applying
+# the migrations one by one recomputes Tortoise's model state at every operation, about a second each time
+_EMPTY_DATABASE_SQL: dict[str, list[str]] = {}
+
+
+async def _build_empty(client: BaseDBAsyncClient, executor: MigrationExecutor) -> list[str]:
+    """An empty database gets every migration's SQL in one transaction, then the history records them all."""
+    names = [step.migration.name for step in await executor.plan() if not step.backward]
+    dialect = client.capabilities.dialect
+    statements = _EMPTY_DATABASE_SQL.get(dialect)
+    if statements is None:
+        statements = [
+            sql
+            for name in names
+            for sql in await executor.collect_sql(APP, name)
+            if sql.strip() and not sql.lstrip().startswith("--")
+        ]
+        _EMPTY_DATABASE_SQL[dialect] = statements
+    try:
+        async with in_transaction(client.connection_name) as transaction:
+            for statement in statements:
+                await transaction.execute_script(statement)
+    except Exception as exc:  # any database error: the transaction was rolled back
+        raise MigrationFailed(f"building the schema failed and was rolled back: {exc}") from exc
+    await executor.migrate(fake=True)
+    return [f"{APP}.{name}" for name in names]
 
 
 async def require_current() -> None:

@@ -44,7 +44,8 @@ async def login_page(
         providers=known,
         login_csrf=csrf_token,
     )
-    browser.set_login_csrf_cookie(page, cookie, settings=state.settings)
+    if known:  # only a provider's button needs it: no cookie for a page without one
+        browser.set_login_csrf_cookie(page, cookie, settings=state.settings)
     return page
 
 

@@ -166,5 +166,6 @@ async def _login_page(
         login_csrf=token,
         form_target=[provider.issuer for provider in known],
     )
-    browser.set_login_csrf_cookie(response, cookie, settings=state.settings)
+    if known:
+        browser.set_login_csrf_cookie(response, cookie, settings=state.settings)
     return response
