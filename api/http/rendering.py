@@ -14,13 +14,16 @@ from api.http.browser import (
     allowing_form_action,
     app_redirect,
     clear_auth_cookie,
+    login_csrf_token,
     safe_next,
     set_auth_cookie,
+    set_login_csrf_cookie,
 )
 from api.http.oauth_errors import Refusal
 from api.services.grants import IssuedTokens
 from api.services.principals import Principal
 from api.services.state import AppState
+from api.social import providers
 
 templates = Jinja2Templates(directory=str(files("api") / "templates"))
 PAGE_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
@@ -58,6 +61,38 @@ def logged_in(issued: IssuedTokens, *, target: str | None, settings: Settings) -
     response = RedirectResponse(safe_next(target), status_code=status.HTTP_303_SEE_OTHER)
     set_auth_cookie(response, issued.access_token, settings=settings)
     return response
+
+
+async def login_page(
+    request: Request,
+    *,
+    principal: Principal | None = None,
+    target: str = "/",
+    username: str = "",
+    error: str | None = None,
+    status_code: int = status.HTTP_200_OK,
+) -> HTMLResponse:
+    """The login page: the password form, the passkey button, and a button per other identity provider (with
+    this browser's login CSRF cookie, which only those buttons need)."""
+    state: AppState = request.app.state.auth
+    known = await providers.every()
+    cookie, csrf_token = login_csrf_token(request, state.csrf)
+    page = render(
+        request,
+        "login.html",
+        principal=principal,
+        status_code=status_code,
+        token_path=state.settings.token_path,
+        username=username,
+        next=target,
+        error=error,
+        form_target=[app_redirect(target), *(provider.issuer for provider in known)],
+        providers=known,
+        login_csrf=csrf_token,
+    )
+    if known:
+        set_login_csrf_cookie(page, cookie, settings=state.settings)
+    return page
 
 
 def login_refused(

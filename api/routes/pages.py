@@ -7,13 +7,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from api.errors import DomainError
-from api.http import browser
+from api.http import browser, rendering
 from api.http.deps import OptionalPrincipal, Source, State
 from api.http.rendering import logged_in, render
 from api.schemas.users import UserCreate
 from api.services import grants, users
 from api.services.state import AppState
-from api.social import providers
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,27 +25,12 @@ async def home(request: Request, principal: OptionalPrincipal) -> HTMLResponse:
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(
-    request: Request, principal: OptionalPrincipal, state: State, next: str = "/", login_hint: str = ""
+    request: Request, principal: OptionalPrincipal, next: str = "/", login_hint: str = ""
 ) -> HTMLResponse:
     """The login form; it posts to the token URL itself."""
-    target = browser.safe_next(next)
-    cookie, csrf_token = browser.login_csrf_token(request, state.csrf)
-    known = await providers.every()
-    page = render(
-        request,
-        "login.html",
-        principal=principal,
-        token_path=state.settings.token_path,
-        username=login_hint[:150],
-        next=target,
-        error=None,
-        form_target=[browser.app_redirect(target), *(provider.issuer for provider in known)],
-        providers=known,
-        login_csrf=csrf_token,
+    return await rendering.login_page(
+        request, principal=principal, target=browser.safe_next(next), username=login_hint[:150]
     )
-    if known:  # only a provider's button needs it: no cookie for a page without one
-        browser.set_login_csrf_cookie(page, cookie, settings=state.settings)
-    return page
 
 
 @router.get("/private", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ from api.db.models import IdentityProvider
 from api.errors import AddressInUse, DomainError, SocialSignInFailed
 from api.http import browser
 from api.http.deps import BrowserPrincipal, Source, State
-from api.http.rendering import logged_in, render, second_step
+from api.http.rendering import logged_in, login_page, render, second_step
 from api.observability import audit
 from api.services import challenges, grants
 from api.services.state import AppState
@@ -46,8 +46,10 @@ async def start_sign_in(
         provider = await providers.get(name)
         metadata = await discovery.metadata_of(provider.issuer)
     except ProviderUnavailable:
-        return await _login_page(
-            request, state, error="That provider cannot be reached right now: try again later"
+        return await login_page(
+            request,
+            status_code=status.HTTP_400_BAD_REQUEST,
+            error="That provider cannot be reached right now: try again later",
         )
     url, cookie = flow.start(
         provider,
@@ -118,9 +120,7 @@ async def finish_sign_in(name: ProviderName, request: Request, state: State, sou
         return _forget_flow(response, state)
     except DomainError as exc:
         audit.record("social_login", outcome="failure", ip=source.ip, provider=name)
-        return _forget_flow(
-            await _login_page(request, state, error=exc.message, status_code=exc.status_code), state
-        )
+        return _forget_flow(await login_page(request, error=exc.message, status_code=exc.status_code), state)
     user = outcome.user
     audit.record("social_login", outcome=outcome.what, ip=source.ip, user_id=user.id, provider=name)
     if outcome.what == "linked":
@@ -132,7 +132,10 @@ async def finish_sign_in(name: ProviderName, request: Request, state: State, sou
         )
     if user.disabled:
         return _forget_flow(
-            await _login_page(request, state, error="This account is disabled", status_code=400), state
+            await login_page(
+                request, error="This account is disabled", status_code=status.HTTP_400_BAD_REQUEST
+            ),
+            state,
         )
     if user.mfa_enabled:
         # another provider's sign-in is the first factor: the code is still asked for
@@ -146,26 +149,4 @@ def _forget_flow(response: Response, state: AppState) -> Response:
     response.delete_cookie(
         FLOW_COOKIE, path="/login/", httponly=True, samesite="lax", secure=state.settings.cookie_secure
     )
-    return response
-
-
-async def _login_page(
-    request: Request, state: AppState, *, error: str, status_code: int = 400
-) -> HTMLResponse:
-    cookie, token = browser.login_csrf_token(request, state.csrf)
-    known = await providers.every()
-    response = render(
-        request,
-        "login.html",
-        status_code=status_code,
-        token_path=state.settings.token_path,
-        username="",
-        next="/",
-        error=error,
-        providers=known,
-        login_csrf=token,
-        form_target=[provider.issuer for provider in known],
-    )
-    if known:
-        browser.set_login_csrf_cookie(response, cookie, settings=state.settings)
     return response

@@ -92,14 +92,7 @@ async def _create_as(provider: IdentityProvider, claims: Claims, *, base: str, m
                 full_name=claims.name,
                 password_hash=NO_PASSWORD,
             )
-            await Identity.create(
-                provider=provider,
-                issuer=provider.issuer,
-                subject=claims.subject,
-                user=user,
-                email=claims.email,
-                linked_at=moment,
-            )
+            await _link(provider, claims, user=user, moment=moment)
             return user
     raise SocialSignInFailed("No username could be made for this account")
 
