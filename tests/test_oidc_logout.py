@@ -144,7 +144,9 @@ async def test_consents_are_listed_and_forgetting_one_revokes_the_apps_tokens(tm
         app = await p.register_app()
         await p.sign_in()
         tokens = await _id_token(p, app)
-        mine = bearer(tokens["access_token"])
+        mine = bearer(
+            await _own_token(p)
+        )  # the app's token may not manage consents (tests/test_app_tokens.py)
         listed = await p.client.get("/user/me/consents", headers=mine)
         gone = await p.client.delete(f"/user/me/consents/{app.client_id}", headers=mine)
         after = await me_status(p.client, tokens["access_token"])
@@ -153,7 +155,7 @@ async def test_consents_are_listed_and_forgetting_one_revokes_the_apps_tokens(tm
             data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
             auth=(app.client_id, app.secret or ""),
         )
-        unknown = await p.client.delete("/user/me/consents/nobody", headers=bearer(await _own_token(p)))
+        unknown = await p.client.delete("/user/me/consents/nobody", headers=mine)
         asked_again = await p.client.get(
             "/authorize", params={**_query(app), "code_challenge": Pkce().challenge}
         )

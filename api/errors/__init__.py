@@ -19,6 +19,7 @@ from api.errors.accounts import (
     WrongPassword,
 )
 from api.errors.auth import (
+    AppTokenRefused,
     EmailNotVerified,
     InactiveUser,
     InsufficientScope,
@@ -68,6 +69,7 @@ from api.errors.social import (
 
 __all__ = [
     "AddressInUse",
+    "AppTokenRefused",
     "IdentityNotFound",
     "LastSignInMethod",
     "ProviderNameTaken",

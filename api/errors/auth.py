@@ -75,6 +75,17 @@ class InsufficientScope(DomainError):
         return {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(self.required)}"'}
 
 
+class AppTokenRefused(DomainError):
+    """A token issued to an app (it carries `client_id`) on a route only the account's owner may use."""
+
+    status_code = HTTPStatus.FORBIDDEN
+    detail = "Not allowed for an application's token"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
+
+
 class InvalidRefreshToken(DomainError):
     """Unknown, expired, revoked or already rotated refresh token."""
 

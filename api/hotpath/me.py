@@ -43,11 +43,11 @@ class MeFastPath:
             await _answer(send, answer.body)
             return
         try:
-            claims = await principals.claims_of(token, state, required=_REQUIRED)
+            claims = await principals.claims_of(token, state, required=_REQUIRED, apps=True)
             assert claims.user_id is not None  # a client's token was refused
             # before the query: a change to this user meanwhile voids what it reads
             generation = answers.generation(claims.user_id)
-            principal = await principals.principal_of(claims, state, required=_REQUIRED)
+            principal = await principals.principal_of(claims, state, required=_REQUIRED, apps=True)
         except DomainError as exc:
             await error_response(exc)(scope, receive, send)
             return

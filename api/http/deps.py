@@ -38,37 +38,54 @@ Source = Annotated[RequestSource, Depends(get_source)]
 BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-async def _caller(request: Request, bearer: str | None, *, required: tuple[str, ...] = ()) -> Principal:
+async def _caller(
+    request: Request, bearer: str | None, *, required: tuple[str, ...] = (), apps: bool = False
+) -> Principal:
     # the bearer token, or else the login page's cookie: read here rather than through a second security
     # scheme, as every authenticated request pays for each dependency FastAPI resolves
     state: AppState = request.app.state.auth
-    principal = await principals.resolve(presented_token(request, bearer), state, required=required)
+    token = presented_token(request, bearer)
+    principal = await principals.resolve(token, state, required=required, apps=apps)
     if bearer is None and request.method not in browser.SAFE_METHODS:
         await browser.require_csrf(request, session_id=str(principal.session_id), csrf=state.csrf)
     return principal
 
 
 async def get_current_user(security_scopes: SecurityScopes, request: Request, bearer: BearerToken) -> User:
-    """The calling user, holding every scope the route needs."""
+    """The calling user themselves, holding every scope the route needs; an app's token is refused (403)."""
     return (await _caller(request, bearer, required=tuple(security_scopes.scopes))).user
+
+
+async def get_reading_user(security_scopes: SecurityScopes, request: Request, bearer: BearerToken) -> User:
+    """The calling user, or an app with the user's token, holding every scope the route needs."""
+    return (await _caller(request, bearer, required=tuple(security_scopes.scopes), apps=True)).user
 
 
 async def get_current_principal(
     security_scopes: SecurityScopes, request: Request, bearer: BearerToken
 ) -> Principal:
-    """The caller (user, session and scopes), holding every scope the route needs."""
+    """The calling user themselves (user, session and scopes), holding every scope the route needs."""
     return await _caller(request, bearer, required=tuple(security_scopes.scopes))
 
 
 async def get_optional_principal(request: Request, bearer: BearerToken) -> Principal | None:
-    """The caller when the request carries a working token, else None (pages and logout use this)."""
+    """The user themselves when the request carries a working token of theirs, else None (pages use this)."""
     try:
         return await _caller(request, bearer)
     except DomainError:
         return None
 
 
+async def get_optional_caller(request: Request, bearer: BearerToken) -> Principal | None:
+    """The caller of a working token, an app's included, else None (logout ends the token's own session)."""
+    try:
+        return await _caller(request, bearer, apps=True)
+    except DomainError:
+        return None
+
+
 OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+OptionalCaller = Annotated[Principal | None, Depends(get_optional_caller)]
 
 
 async def get_browser_principal(request: Request) -> Principal | None:
@@ -82,6 +99,9 @@ async def get_browser_principal(request: Request) -> Principal | None:
 
 
 BrowserPrincipal = Annotated[Principal | None, Depends(get_browser_principal)]
+# the /user/me family: the account's owner alone (an app's token reads GET /user/me through ReadingUser)
 CurrentUser = Annotated[User, Security(get_current_user, scopes=[scopes.PROFILE])]
 CurrentPrincipal = Annotated[Principal, Security(get_current_principal, scopes=[scopes.PROFILE])]
-AdminUser = Annotated[User, Security(get_current_user, scopes=[scopes.ADMIN])]
+ReadingUser = Annotated[User, Security(get_reading_user, scopes=[scopes.PROFILE])]
+# `admin` reaches an app only when an administrator allowed it that scope on the consent page
+AdminUser = Annotated[User, Security(get_reading_user, scopes=[scopes.ADMIN])]

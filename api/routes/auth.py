@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response, status
 from api.db.models import User
 from api.errors import NotAuthenticated
 from api.http import browser
-from api.http.deps import OptionalPrincipal, Source, State
+from api.http.deps import OptionalCaller, Source, State
 from api.http.rendering import logged_out
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
@@ -40,7 +40,7 @@ async def register(body: UserCreate, state: State) -> User:
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**AUTHENTICATED, status.HTTP_303_SEE_OTHER: {"description": "From the page's logout button"}},
 )
-async def logout(request: Request, principal: OptionalPrincipal, source: Source, state: State) -> Response:
+async def logout(request: Request, principal: OptionalCaller, source: Source, state: State) -> Response:
     """End the current session: its access and refresh tokens stop working, and the auth cookie is cleared."""
     from_browser = browser.is_browser_form(request)
     if principal is None and not from_browser:

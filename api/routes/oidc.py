@@ -53,7 +53,7 @@ async def userinfo_form(
 
 
 async def _userinfo(token: str | None, state: State) -> Response:
-    principal = await principals.resolve(token, state)
+    principal = await principals.resolve(token, state, apps=True)
     if scopes.OPENID not in principal.scopes:
         raise InsufficientScope((scopes.OPENID,))
     return JSONResponse(

@@ -19,7 +19,7 @@ AUTHENTICATED: Responses = {
     },
     status.HTTP_403_FORBIDDEN: {
         "model": ErrorDetail,
-        "description": "The token lacks a scope this route needs",
+        "description": "The token lacks a scope the route needs, or is an app's where only the user may act",
     },
 }
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from api.db.models import Session, User
 from api.errors import WrongPassword
-from api.http.deps import CurrentUser, Source, State
+from api.http.deps import CurrentUser, ReadingUser, Source, State
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
 from api.schemas.users import AccountDeletion, PasswordChange, ProfileUpdate, SessionOut, UserOut, user_json
@@ -17,7 +17,7 @@ router = APIRouter(tags=["me"], responses=AUTHENTICATED)
 
 @router.get("/user/me", response_model=UserOut)
 @router.get("/users/me", response_model=UserOut, summary="Read Me (alias)")
-async def read_me(user: CurrentUser) -> Response:
+async def read_me(user: ReadingUser) -> Response:
     """Your own account."""
     return Response(user_json(user), media_type="application/json")
 

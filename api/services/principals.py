@@ -10,7 +10,7 @@ from api.core import scopes
 from api.core.jwt import AccessClaims, InvalidToken
 from api.db import access_sql
 from api.db.models import User
-from api.errors import InsufficientScope, InvalidAccessToken, NotAuthenticated
+from api.errors import AppTokenRefused, InsufficientScope, InvalidAccessToken, NotAuthenticated
 from api.services import clients, users
 from api.services.state import AppState
 
@@ -26,12 +26,21 @@ class Principal:
     expires_at: int
 
 
-async def resolve(token: str | None, state: AppState, *, required: tuple[str, ...] = ()) -> Principal:
-    """The principal behind an access token holding `required`: valid signature, active session and user."""
-    return await principal_of(await claims_of(token, state, required=required), state, required=required)
+async def resolve(
+    token: str | None, state: AppState, *, required: tuple[str, ...] = (), apps: bool = False
+) -> Principal:
+    """The principal behind an access token holding `required`: valid signature, active session and user.
+
+    A token issued to an app is not the user: unless `apps`, it is refused (AppTokenRefused) once it is
+    known to be valid, so that an app may read what it was given and never manage the account.
+    """
+    claims = await claims_of(token, state, required=required, apps=apps)
+    return await principal_of(claims, state, required=required, apps=apps)
 
 
-async def claims_of(token: str | None, state: AppState, *, required: tuple[str, ...] = ()) -> AccessClaims:
+async def claims_of(
+    token: str | None, state: AppState, *, required: tuple[str, ...] = (), apps: bool = False
+) -> AccessClaims:
     """A user's access token's verified claims (nothing read from the database); domain errors otherwise."""
     if token is None:
         raise NotAuthenticated
@@ -42,14 +51,18 @@ async def claims_of(token: str | None, state: AppState, *, required: tuple[str, 
     if claims.client_id is not None:
         # a client's own token works, but it is nobody's: no route of ours serves it
         await clients.active_grant(grant_id=claims.session_id, client_id=claims.client_id)
-        raise InsufficientScope(required or (scopes.PROFILE,))
+        raise InsufficientScope(required or (scopes.PROFILE,)) if apps else AppTokenRefused
     return claims
 
 
-async def principal_of(claims: AccessClaims, state: AppState, *, required: tuple[str, ...] = ()) -> Principal:
+async def principal_of(
+    claims: AccessClaims, state: AppState, *, required: tuple[str, ...] = (), apps: bool = False
+) -> Principal:
     """The principal of a user's verified claims: its session and user checked in the database."""
     assert claims.user_id is not None
     user = await access_sql.active_user(session_id=claims.session_id, user_id=claims.user_id)
+    if claims.issued_to is not None and not apps:
+        raise AppTokenRefused
     # an administrator demoted since the token was issued loses `admin` at once
     principal = Principal(
         user=user,
