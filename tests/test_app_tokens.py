@@ -75,7 +75,7 @@ async def family(client: httpx.AsyncClient) -> list[tuple[str, str]]:
 
 async def call(client: httpx.AsyncClient, method: str, path: str, token: str) -> httpx.Response:
     concrete = path.format(session_id=uuid.uuid4(), passkey_id=uuid.uuid4(), provider="corp", client_id="app")
-    body = {} if method in ("POST", "PATCH", "PUT", "DELETE") else None
+    body: dict[str, str] | None = {} if method in ("POST", "PATCH", "PUT", "DELETE") else None
     return await client.request(method, concrete, json=body, headers=bearer(token))
 
 
