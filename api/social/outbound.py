@@ -36,10 +36,7 @@ def check_url(url: str, *, allow_http: bool) -> None:
 async def get_json(url: str, *, allow_http: bool, bearer: str | None = None) -> dict[str, Any]:
     """GET a JSON object (with an access token when `bearer` is given)."""
     headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
-    status, body = await _exchange("GET", url, allow_http=allow_http, headers=headers)
-    if status != httpx.codes.OK:
-        raise ProviderUnavailable(f"{url} answered {status}")
-    return body
+    return (await _exchange("GET", url, allow_http=allow_http, headers=headers, only_ok=True))[1]
 
 
 async def post_form(
@@ -48,7 +45,7 @@ async def post_form(
     """POST a form, authenticated with `client_secret_basic` when `auth` is given; the status and the JSON
     object answered (a 400's OAuth error too)."""
     headers = {"Authorization": basic_authorization(*auth)} if auth is not None else {}
-    return await _exchange("POST", url, allow_http=allow_http, headers=headers, data=data)
+    return await _exchange("POST", url, allow_http=allow_http, headers=headers, data=data, only_ok=False)
 
 
 def basic_authorization(client_id: str, client_secret: str) -> str:
@@ -58,18 +55,24 @@ def basic_authorization(client_id: str, client_secret: str) -> str:
 
 
 async def _exchange(
-    method: str, url: str, *, allow_http: bool, headers: dict[str, str], data: dict[str, str] | None = None
+    method: str,
+    url: str,
+    *,
+    allow_http: bool,
+    headers: dict[str, str],
+    data: dict[str, str] | None = None,
+    only_ok: bool,
 ) -> tuple[int, dict[str, Any]]:
     check_url(url, allow_http=allow_http)
     try:
         async with asyncio.timeout(DEADLINE_SECONDS):
-            return await _send(method, url, headers=headers, data=data)
+            return await _send(method, url, headers=headers, data=data, only_ok=only_ok)
     except TimeoutError:
         raise ProviderUnavailable(f"{url}: no whole answer within {DEADLINE_SECONDS:g} s") from None
 
 
 async def _send(
-    method: str, url: str, *, headers: dict[str, str], data: dict[str, str] | None
+    method: str, url: str, *, headers: dict[str, str], data: dict[str, str] | None, only_ok: bool
 ) -> tuple[int, dict[str, Any]]:
     target = httpx.URL(url)
     addresses = await _addresses(target.host, target.port or (443 if target.scheme == "https" else 80))
@@ -85,6 +88,9 @@ async def _send(
                 )
                 response = await client.send(request, stream=True)
                 try:
+                    if response.is_redirect or (only_ok and response.status_code != httpx.codes.OK):
+                        # a redirect is never followed: it could lead anywhere the checks above did not look
+                        raise ProviderUnavailable(f"{url} answered {response.status_code}")
                     return response.status_code, await _read(response, url=url)
                 finally:
                     await response.aclose()
