@@ -182,6 +182,20 @@ async def test_require_verified_email_refuses_an_address_the_provider_did_not_ve
         assert (await world.sign_in(f"ok-{world.tag}")).status_code == 303
 
 
+async def test_require_verified_email_keeps_out_a_linked_account_whose_address_is_unverified(
+    tmp_path: Path, peer: Peer
+) -> None:
+    async with world_of(tmp_path, peer, require_verified_email=True) as world:
+        world.peer.add(f"acct-{world.tag}", email=f"v-{world.tag}@example.com", email_verified=True)
+        assert (await world.sign_in(f"acct-{world.tag}")).status_code == 303
+        async with direct_writes(world.service):
+            await User.filter(email=f"v-{world.tag}@example.com").update(email_verified=False)
+        world.service.cookies.clear()
+        refused = await world.sign_in(f"acct-{world.tag}")
+        assert refused.status_code == 400 and "Email not verified" in refused.text
+        assert "auth_token" not in refused.cookies
+
+
 async def test_a_link_finishes_only_for_the_user_who_started_it(world: World) -> None:
     for name in (f"ann{world.tag}", f"bob{world.tag}"):
         assert (await register(world.service, name)).status_code == 201
