@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     email_verification_expire_hours: int = Field(default=48, ge=1, le=24 * 30)
     password_reset_expire_minutes: int = Field(default=60, ge=5, le=24 * 60)
     require_verified_email: bool = False
+    # other identity providers over plain http beyond loopback hosts (a private network); https otherwise
+    allow_http_providers: bool = False
     # how long a worker may give a `GET /user/me` answer again without the database, unless anything it
     # depends on changes first (which every worker hears of at once); 0 turns the cache off
     answer_cache_seconds: float = Field(default=60.0, ge=0, le=600)

@@ -18,7 +18,12 @@ async def add_provider(settings: Settings, new: providers.NewProvider) -> str:
     """Register a provider as `POST /identity-providers` does; its name."""
     async with open_database(settings) as secret:
         await prepare_schema(settings)
-        added = await providers.register(new, sealer=Sealer(secret, purpose=PROVIDER_SECRETS), moment=now())
+        added = await providers.register(
+            new,
+            sealer=Sealer(secret, purpose=PROVIDER_SECRETS),
+            moment=now(),
+            allow_http=settings.allow_http_providers,
+        )
     return added.name
 
 

@@ -56,7 +56,10 @@ async def add_provider(
 ) -> IdentityProvider:
     """Add an OpenID Connect provider to sign in with; its discovery document is fetched and checked."""
     added = await providers.register(
-        providers.NewProvider(**body.model_dump()), sealer=state.provider_sealer, moment=now()
+        providers.NewProvider(**body.model_dump()),
+        sealer=state.provider_sealer,
+        moment=now(),
+        allow_http=state.settings.allow_http_providers,
     )
     audit.record(
         "client_admin", outcome="provider_added", ip=source.ip, by=admin_user.id, provider=added.name

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from tortoise.timezone import now
 
 from api.db.models import IdentityProvider
-from api.errors import AddressInUse, DomainError, SocialSignInFailed
+from api.errors import AddressInUse, DomainError, EmailNotVerified, SocialSignInFailed
 from api.http import browser
 from api.http.deps import BrowserPrincipal, Source, State
 from api.http.rendering import logged_in, login_page, render, second_step
@@ -44,7 +44,9 @@ async def start_sign_in(
         browser.require_login_csrf(request, csrf_token, csrf=state.csrf)
     try:
         provider = await providers.get(name)
-        metadata = await discovery.metadata_of(provider.issuer)
+        metadata = await discovery.metadata_of(
+            provider.issuer, allow_http=state.settings.allow_http_providers
+        )
     except ProviderUnavailable:
         return await login_page(
             request,
@@ -74,7 +76,9 @@ async def start_sign_in(
 
 
 @pages.get("/login/{name}/callback", response_class=HTMLResponse)
-async def finish_sign_in(name: ProviderName, request: Request, state: State, source: Source) -> Response:
+async def finish_sign_in(
+    name: ProviderName, request: Request, principal: BrowserPrincipal, state: State, source: Source
+) -> Response:
     """Where the provider sends the browser back: the state checked, the code traded, the account found."""
     params = request.query_params
     provider: IdentityProvider | None = None
@@ -95,20 +99,33 @@ async def finish_sign_in(name: ProviderName, request: Request, state: State, sou
         code = params.get("code")
         if not code:
             raise SocialSignInFailed(f"{provider.display_name} sent no code")
+        if started.link_user_id is not None and (
+            principal is None or principal.user.id != started.link_user_id
+        ):
+            # the browser's account changed since the link began: link nothing to whoever is signed in now
+            raise SocialSignInFailed("Sign in with the account that asked for this link, then link again")
         claims = await flow.finish(
             provider,
             started,
             code=code,
             redirect_uri=_redirect_uri(state, name),
             client_secret=providers.client_secret(provider, sealer=state.provider_sealer),
+            allow_http=state.settings.allow_http_providers,
         )
         outcome = await accounts.resolve(
             provider,
             claims,
             link_user_id=started.link_user_id,
             registration_open=state.settings.registration_open,
+            require_verified_email=state.settings.require_verified_email,
             moment=now(),
         )
+        if (
+            started.link_user_id is None
+            and state.settings.require_verified_email
+            and not outcome.user.email_verified
+        ):
+            raise EmailNotVerified
     except AddressInUse:
         audit.record("social_login", outcome="address_in_use", ip=source.ip, provider=name)
         response: Response = render(

@@ -2,8 +2,8 @@
 
 from pydantic import BaseModel, Field
 
+from api.core.emails import Email
 from api.core.passwords import MAX_PASSWORD_LENGTH
-from api.schemas.users import Email
 
 
 class EmailTokenBody(BaseModel):

@@ -5,9 +5,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from api.core import usernames
+from api.core.emails import Email
 from api.core.passwords import MAX_PASSWORD_LENGTH
 from api.db.models import User
 
@@ -18,8 +19,6 @@ def _printable(value: str | None) -> str | None:
     return value
 
 
-# e-mail addresses are kept lower-cased, so that uniqueness ignores case
-Email = Annotated[EmailStr, AfterValidator(str.lower)]
 # a name as people write it: any text, but no NUL, newline or other control character
 FullName = Annotated[str | None, Field(default=None, max_length=200), AfterValidator(_printable)]
 

@@ -13,7 +13,7 @@ from api.core import usernames
 from api.core.passwords import NO_PASSWORD
 from api.db.models import Identity, IdentityProvider, User
 from api.errors import AddressInUse, SocialSignInFailed
-from api.social.flow import Claims
+from api.social.claims import Claims
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +30,13 @@ async def resolve(
     *,
     link_user_id: int | None,
     registration_open: bool,
+    require_verified_email: bool,
     moment: datetime,
 ) -> Outcome:
-    """The account this sign-in is; SocialSignInFailed or AddressInUse (nothing changed) otherwise."""
+    """The account this sign-in is; SocialSignInFailed or AddressInUse (nothing changed) otherwise.
+
+    Addresses are compared as `/register` keeps them (normalised, lower-case): `claims.email` is already so.
+    """
     known = await Identity.get_or_none(issuer=provider.issuer, subject=claims.subject).select_related("user")
     if known is not None:
         if link_user_id is not None and known.user.id != link_user_id:
@@ -42,7 +46,9 @@ async def resolve(
             await known.save(update_fields=["email"])
         return Outcome(user=known.user, what="signed_in")
     if link_user_id is not None:
-        user = await User.get(id=link_user_id)
+        user = await User.get_or_none(id=link_user_id)
+        if user is None:  # deleted while its owner was away at the provider
+            raise SocialSignInFailed("The account this was to be linked to no longer exists")
         await _link(provider, claims, user=user, moment=moment)
         return Outcome(user=user, what="linked")
     if claims.email is not None and (local := await User.get_or_none(email=claims.email)) is not None:
@@ -52,6 +58,10 @@ async def resolve(
         raise AddressInUse
     if not (provider.create_accounts and registration_open):
         raise SocialSignInFailed(f"No account here uses this {provider.display_name} account")
+    if require_verified_email and not (claims.email is not None and claims.email_verified):
+        raise SocialSignInFailed(
+            f"{provider.display_name} vouched for no e-mail address, and accounts here need a verified one"
+        )
     return Outcome(user=await _create(provider, claims, moment=moment), what="created")
 
 

@@ -20,18 +20,23 @@ class Metadata:
     authorization_endpoint: str
     token_endpoint: str
     jwks_uri: str
+    userinfo_endpoint: str | None
 
 
 _metadata: dict[str, tuple[float, Metadata]] = {}
 _keys: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
 
-async def fetch(issuer: str) -> Metadata:
-    """The provider's metadata, checked: its `issuer` is exactly the one given, its endpoints are there.
+async def fetch(issuer: str, *, allow_http: bool) -> Metadata:
+    """The provider's metadata, checked: its `issuer` is exactly the one given, its endpoints are there, and
+    they and the issuer are https (see `outbound.check_url`).
 
     ProviderUnavailable (the message says what is wrong) otherwise.
     """
-    document = await outbound.get_json(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
+    outbound.check_url(issuer, allow_http=allow_http)
+    document = await outbound.get_json(
+        f"{issuer.rstrip('/')}/.well-known/openid-configuration", allow_http=allow_http
+    )
     if document.get("issuer") != issuer:
         raise ProviderUnavailable(
             f"the discovery document names the issuer {str(document.get('issuer'))[:200]!r}"
@@ -39,20 +44,29 @@ async def fetch(issuer: str) -> Metadata:
     fields = ("authorization_endpoint", "token_endpoint", "jwks_uri")
     if missing := [name for name in fields if not isinstance(document.get(name), str) or not document[name]]:
         raise ProviderUnavailable(f"the discovery document has no {', '.join(missing)}")
-    return Metadata(issuer=issuer, **{name: str(document[name]) for name in fields})
+    userinfo = document.get("userinfo_endpoint")
+    found = Metadata(
+        issuer=issuer,
+        **{name: str(document[name]) for name in fields},
+        userinfo_endpoint=userinfo if isinstance(userinfo, str) and userinfo else None,
+    )
+    for url in (found.authorization_endpoint, found.token_endpoint, found.jwks_uri, found.userinfo_endpoint):
+        if url is not None:
+            outbound.check_url(url, allow_http=allow_http)
+    return found
 
 
-async def metadata_of(issuer: str) -> Metadata:
+async def metadata_of(issuer: str, *, allow_http: bool) -> Metadata:
     """The provider's metadata, fetched at most every ten minutes."""
     cached = _metadata.get(issuer)
     if cached is not None and time.monotonic() - cached[0] < _METADATA_SECONDS:
         return cached[1]
-    found = await fetch(issuer)
+    found = await fetch(issuer, allow_http=allow_http)
     _metadata[issuer] = (time.monotonic(), found)
     return found
 
 
-async def key_of(jwks_uri: str, kid: str | None) -> dict[str, Any]:
+async def key_of(jwks_uri: str, kid: str | None, *, allow_http: bool) -> dict[str, Any]:
     """The provider's key named `kid` (the only one, when the token names none); ProviderUnavailable when
     the set has no such key, even fetched again."""
     cached = _keys.get(jwks_uri)
@@ -60,14 +74,14 @@ async def key_of(jwks_uri: str, kid: str | None) -> dict[str, Any]:
     found = _pick(cached[1], kid) if cached is not None and fresh else None
     if found is None:
         # the id_token came straight from the provider's token endpoint: a key it names and we lack is new
-        found = _pick(await _fetch_keys(jwks_uri), kid)
+        found = _pick(await _fetch_keys(jwks_uri, allow_http=allow_http), kid)
     if found is None:
         raise ProviderUnavailable("the id_token names a key the provider does not publish")
     return found
 
 
-async def _fetch_keys(jwks_uri: str) -> list[dict[str, Any]]:
-    document = await outbound.get_json(jwks_uri)
+async def _fetch_keys(jwks_uri: str, *, allow_http: bool) -> list[dict[str, Any]]:
+    document = await outbound.get_json(jwks_uri, allow_http=allow_http)
     keys = [key for key in document.get("keys", []) if isinstance(key, dict)]
     _keys[jwks_uri] = (time.monotonic(), keys)
     return keys

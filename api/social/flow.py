@@ -17,6 +17,7 @@ from api.core.sealing import Sealer, Unreadable
 from api.db.models import IdentityProvider
 from api.errors import SocialSignInFailed
 from api.social import discovery
+from api.social.claims import Claims, of_sign_in
 from api.social.outbound import ProviderUnavailable, post_form
 
 LIFETIME = timedelta(minutes=10)
@@ -34,17 +35,6 @@ class Flow:
     next: str
     link_user_id: int | None
     expires_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class Claims:
-    """What the provider's id_token says of the user."""
-
-    subject: str
-    email: str | None
-    email_verified: bool
-    preferred_username: str | None
-    name: str | None
 
 
 def start(
@@ -107,11 +97,13 @@ async def finish(
     code: str,
     redirect_uri: str,
     client_secret: str | None,
+    allow_http: bool,
 ) -> Claims:
     """Trade the code (with the PKCE verifier) and check the id_token: signature from the provider's keys,
-    `iss`, `aud`, `exp` (against the real time, a minute's leeway), `nonce` (and `at_hash` when present)."""
+    `iss`, `aud`, `exp` (against the real time, a minute's leeway), `nonce` (and `at_hash` when present);
+    then read userinfo (see `claims.of_sign_in`)."""
     try:
-        metadata = await discovery.metadata_of(provider.issuer)
+        metadata = await discovery.metadata_of(provider.issuer, allow_http=allow_http)
         form = {
             "grant_type": "authorization_code",
             "code": code,
@@ -124,6 +116,7 @@ async def finish(
             metadata.token_endpoint,
             form,
             auth=(provider.client_id, client_secret) if client_secret is not None else None,
+            allow_http=allow_http,
         )
         if status != 200 or not isinstance(answer.get("id_token"), str):
             raise SocialSignInFailed(
@@ -131,7 +124,17 @@ async def finish(
             )
         id_token = answer["id_token"]
         header = jwt.get_unverified_header(id_token)
-        key = await discovery.key_of(metadata.jwks_uri, header.get("kid"))
+        key = await discovery.key_of(metadata.jwks_uri, header.get("kid"), allow_http=allow_http)
+        checked = _checked(id_token, key, provider=provider, access_token=answer.get("access_token"))
+        if not hmac.compare_digest(str(checked.get("nonce", "")), flow.nonce):
+            raise SocialSignInFailed(f"{provider.display_name} sent an id_token for another sign-in")
+        return await of_sign_in(
+            provider,
+            metadata,
+            id_token_claims=checked,
+            access_token=answer.get("access_token"),
+            allow_http=allow_http,
+        )
     except ProviderUnavailable:
         raise SocialSignInFailed(
             f"{provider.display_name} cannot be reached right now: try again later"
@@ -140,17 +143,6 @@ async def finish(
         raise SocialSignInFailed(
             f"{provider.display_name} sent an id_token that does not check out"
         ) from None
-    claims = _checked(id_token, key, provider=provider, access_token=answer.get("access_token"))
-    if not hmac.compare_digest(str(claims.get("nonce", "")), flow.nonce):
-        raise SocialSignInFailed(f"{provider.display_name} sent an id_token for another sign-in")
-    email = claims.get("email")
-    return Claims(
-        subject=str(claims["sub"]),
-        email=email if isinstance(email, str) and email else None,
-        email_verified=claims.get("email_verified") is True,
-        preferred_username=_text(claims.get("preferred_username")),
-        name=_text(claims.get("name")),
-    )
 
 
 def _checked(
@@ -178,7 +170,3 @@ def _checked(
     if not isinstance(claims.get("sub"), str) or not claims["sub"] or len(claims["sub"]) > 255:
         raise SocialSignInFailed(f"{provider.display_name} sent an id_token without a subject")
     return claims
-
-
-def _text(value: object) -> str | None:
-    return value[:200] if isinstance(value, str) and value else None

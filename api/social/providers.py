@@ -31,14 +31,16 @@ class NewProvider:
     create_accounts: bool = True
 
 
-async def register(new: NewProvider, *, sealer: Sealer, moment: datetime) -> IdentityProvider:
-    """Register a provider once its discovery document checks out."""
+async def register(
+    new: NewProvider, *, sealer: Sealer, moment: datetime, allow_http: bool
+) -> IdentityProvider:
+    """Register a provider once its discovery document checks out (`allow_http`: ALLOW_HTTP_PROVIDERS)."""
     if not NAME.fullmatch(new.name):
         raise ProviderRefused("a name is a slug: lower-case letters, digits and dashes", field="name")
     if await IdentityProvider.exists(name=new.name):
         raise ProviderNameTaken
     try:
-        await discovery.fetch(new.issuer)
+        await discovery.fetch(new.issuer, allow_http=allow_http)
     except ProviderUnavailable as exc:
         raise ProviderRefused(
             f"the issuer's discovery document does not check out: {exc}", field="issuer"
