@@ -79,8 +79,8 @@ async def redeem(
     moment: datetime,
 ) -> Redeemed:
     """Trade a code for an app session (and a refresh token with `offline_access`, for a client registered for
-    refresh_token); InvalidAuthorizationCode for
-    any mismatch, CodeReused for a code redeemed before (its session revoked)."""
+    refresh_token); InvalidAuthorizationCode for any mismatch, CodeReused for a code redeemed before or at the
+    same time (the session it opened revoked)."""
     found = await AuthorizationCode.get_or_none(code_hash=opaque_digest(code)).select_related("user")
     if found is None or found.client_id != client.client_id:  # type: ignore[attr-defined]
         raise InvalidAuthorizationCode
