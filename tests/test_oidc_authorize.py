@@ -344,10 +344,28 @@ async def test_without_pkce_a_confidential_client_that_opted_out_needs_a_nonce(t
     assert tokens.status_code == 200, tokens.text
 
 
-async def test_a_loopback_ip_redirect_uri_matches_on_any_port_but_localhost_does_not(tmp_path: Path) -> None:
+async def test_a_nonce_stands_in_for_pkce_only_with_openid(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await p.register_app(require_pkce=False, trusted=True)
+        await p.sign_in()
+        without_openid = await p.client.get("/authorize", params=authorize_query(app, None, scope="profile"))
+        with_pkce = await p.client.get("/authorize", params=authorize_query(app, Pkce(), scope="profile"))
+        codes = await AuthorizationCode.all().count()
+    # no id_token without openid, so nobody would ever check the nonce
+    refused = redirect_fields(without_openid)
+    assert refused["error"] == "invalid_request" and "code_challenge" in refused["error_description"]
+    assert "code" in redirect_fields(with_pkce)
+    assert codes == 1
+
+
+async def test_a_public_clients_loopback_ip_redirect_uri_matches_on_any_port_but_localhost_does_not(
+    tmp_path: Path,
+) -> None:
     async with provider(tmp_path) as p:
         app = await p.register_app(
-            redirect_uris=["http://127.0.0.1/callback", "http://localhost:8080/callback"], trusted=True
+            confidential=False,
+            redirect_uris=["http://127.0.0.1/callback", "http://localhost:8080/callback"],
+            trusted=True,
         )
         await p.sign_in()
         pkce = Pkce()
@@ -362,6 +380,34 @@ async def test_a_loopback_ip_redirect_uri_matches_on_any_port_but_localhost_does
         )
     assert "code" in redirect_fields(port, to="http://127.0.0.1:53682/callback")
     assert other_path.status_code == localhost.status_code == 400
+
+
+async def test_a_confidential_clients_loopback_redirect_uri_matches_only_with_its_port(
+    tmp_path: Path,
+) -> None:
+    async with provider(tmp_path) as p:
+        app = await p.register_app(
+            redirect_uris=["http://127.0.0.1:8080/callback", "http://[::1]/callback"], trusted=True
+        )
+        await p.sign_in()
+        pkce = Pkce()
+        answers = {
+            uri: await p.client.get("/authorize", params=authorize_query(app, pkce, redirect_uri=uri))
+            for uri in (
+                "http://127.0.0.1:8080/callback",
+                "http://127.0.0.1:53682/callback",
+                "http://127.0.0.1/callback",
+                "http://[::1]:53682/callback",
+            )
+        }
+        codes = await AuthorizationCode.all().count()
+    assert "code" in redirect_fields(
+        answers.pop("http://127.0.0.1:8080/callback"), to="http://127.0.0.1:8080/callback"
+    )
+    for refused in answers.values():
+        assert refused.status_code == 400 and "location" not in refused.headers
+        assert "not one the app registered" in refused.text
+    assert codes == 1
 
 
 async def test_the_admin_scope_is_granted_only_to_administrators(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import jwt
 
 from api.db.models import Consent, Session
 
-from .conftest import bearer, me_status
+from .conftest import Clock, bearer, me_status
 from .forms import BROWSER, ORIGIN, csrf_of
 from .oidc import App, Pkce, Provider, code_for, exchange, hidden_fields, provider
 
@@ -53,16 +53,27 @@ async def test_a_valid_hint_of_the_signed_in_user_ends_the_session_and_goes_back
     assert still_in is False
 
 
-async def test_an_expired_hint_still_works(tmp_path: Path) -> None:
-    async with provider(tmp_path, access_token_expire_minutes=1) as p:
+async def test_an_expired_hint_asks_before_signing_out_and_its_confirmation_signs_out(tmp_path: Path) -> None:
+    clock = Clock()
+    async with provider(tmp_path, clock=clock, access_token_expire_minutes=1) as p:
         app = await p.register_app(post_logout_redirect_uris=[AFTER_LOGOUT])
         await p.sign_in()
         tokens = await _id_token(p, app)
         claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
-        # the expiry does not matter for a hint: a signature and an issuer do
-        assert claims["exp"] - claims["iat"] == 60
-        response = await p.client.get("/end-session", params={"id_token_hint": tokens["id_token"]})
-    assert response.status_code == 200 and "You are signed out" in response.text
+        hint = {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": AFTER_LOGOUT}
+        clock.advance(minutes=2)
+        page = await p.client.get("/end-session", params=hint)
+        still_in = await _signed_in(p)
+        confirmed = await p.client.post(
+            "/end-session", data={**hidden_fields(page.text), "logout": "yes"}, headers=ORIGIN
+        )
+        after = await _signed_in(p)
+    assert claims["exp"] - claims["iat"] == 60
+    # still a valid hint (signed here, for this app), but an old one may be replayed: ask first
+    assert page.status_code == 200 and "Sign out?" in page.text and "Notes" in page.text
+    assert still_in is True
+    assert confirmed.status_code == 302 and confirmed.headers["location"] == AFTER_LOGOUT
+    assert after is False
 
 
 async def test_an_unregistered_post_logout_redirect_uri_is_never_followed(tmp_path: Path) -> None:

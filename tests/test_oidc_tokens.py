@@ -1,5 +1,6 @@
 """The token endpoint's authorization_code grant, the app's refresh tokens, id_tokens and `/userinfo`."""
 
+import asyncio
 import base64
 import hashlib
 from pathlib import Path
@@ -84,6 +85,29 @@ async def test_a_code_works_once_and_its_reuse_revokes_what_it_gave(tmp_path: Pa
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
     assert after == 401
     assert refreshed.status_code == 400
+
+
+async def test_a_code_exchanged_twice_at_once_succeeds_once_and_the_loser_revokes_what_the_winner_got(
+    tmp_path: Path,
+) -> None:
+    async with provider(tmp_path) as p:
+        app = await p.register_app()
+        await p.sign_in()
+        pkce = Pkce()
+        fields = await code_for(p, app, pkce, scope="openid profile offline_access")
+        racing = await asyncio.gather(*(exchange(p.client, app, fields["code"], pkce) for _ in range(2)))
+        [won] = [answer.json() for answer in racing if answer.status_code == 200]
+        [lost] = [answer for answer in racing if answer.status_code != 200]
+        after = await me_status(p.client, won["access_token"])
+        assert app.secret is not None
+        refreshed = await refresh(
+            p.client, won["refresh_token"], client_id=app.client_id, client_secret=app.secret
+        )
+        live = await Session.filter(client_id=app.client_id, revoked_at=None).count()
+    assert lost.status_code == 400 and lost.json()["error"] == "invalid_grant"
+    assert after == 401
+    assert refreshed.status_code == 400
+    assert live == 0
 
 
 @pytest.mark.parametrize(

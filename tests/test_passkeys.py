@@ -187,3 +187,18 @@ async def test_a_passkey_registered_twice_is_409(client: httpx.AsyncClient) -> N
     assert (await add_passkey(client, token, authenticator)).status_code == 201
     again = await add_passkey(client, token, authenticator)
     assert again.status_code == 409 and again.json() == {"detail": "Passkey already registered"}
+
+
+@pytest.mark.parametrize("transports", ["usb", 5, {"usb": True}, ["usb", 3], [None]])
+async def test_a_registration_whose_transports_is_not_a_list_of_strings_is_400(
+    client: httpx.AsyncClient, transports: object
+) -> None:
+    token = await token_for(client)
+    options = await client.post(
+        "/user/me/passkeys/options", json={"password": PASSWORD}, headers=bearer(token)
+    )
+    credential = Authenticator().create(options.json()["options"])
+    credential["response"]["transports"] = transports
+    refused = await client.post("/user/me/passkeys", json={"credential": credential}, headers=bearer(token))
+    assert refused.status_code == 400 and refused.json() == {"detail": "Invalid passkey"}
+    assert await Passkey.all().count() == 0

@@ -41,11 +41,13 @@ def problem(uri: str) -> str | None:
     )
 
 
-def matches(registered: list[str], presented: str) -> bool:
-    """Whether `presented` is one of `registered`: the same string, or (RFC 8252 section 7.3) the same
-    loopback IP redirect URI on another port."""
+def matches(registered: list[str], presented: str, *, any_loopback_port: bool) -> bool:
+    """Whether `presented` is one of `registered`: the same string, or, with `any_loopback_port` (a public
+    client: RFC 8252 section 7.3), the same loopback IP redirect URI on another port."""
     if presented in registered:
         return True
+    if not any_loopback_port:
+        return False
     loose = _without_loopback_port(presented)
     return loose is not None and any(_without_loopback_port(uri) == loose for uri in registered)
 

@@ -66,24 +66,34 @@ async def decide(
     user: User | None,
     settings: Settings,
     moment: datetime,
+    allowed: bool = False,
 ) -> Decision:
-    """What a (checked) request leads to, for this browser's sign-in."""
+    """What a (checked) request leads to, for this browser's sign-in; `allowed`: the user has just pressed
+    Allow on the consent page (remembered, and no page again), which still needs a sign-in the request
+    accepts (`prompt=login`, `max_age`)."""
     if user is None or sign_in is None or needs_sign_in(request, sign_in, moment=moment):
         if "none" in request.prompt:
             raise LoginRequired
         return SignInFirst(login_url=login_url(request))
     granted = grantable(request, user, settings)
-    if not request.client.trusted:
-        remembered = await consents.covers(
-            user_id=user.id, client_id=request.client.client_id, wanted=granted
-        )
-        if "consent" in request.prompt or not remembered:
-            if "none" in request.prompt:
-                raise ConsentRequired
-            return AskConsent(request=request, scopes=granted)
+    if allowed:
+        await consents.remember(user_id=user.id, client=request.client, allowed=granted, moment=moment)
+    elif await _asks_consent(request, user_id=user.id, granted=granted):
+        if "none" in request.prompt:
+            raise ConsentRequired
+        return AskConsent(request=request, scopes=granted)
     return BackToApp(
         await give_code(request, sign_in=sign_in, granted=granted, settings=settings, moment=moment)
     )
+
+
+async def _asks_consent(request: AuthorizationRequest, *, user_id: int, granted: frozenset[str]) -> bool:
+    # `prompt=consent` is the app asking for the page: a trusted app gets it too
+    if "consent" in request.prompt:
+        return True
+    if request.client.trusted:
+        return False
+    return not await consents.covers(user_id=user_id, client_id=request.client.client_id, wanted=granted)
 
 
 async def give_code(

@@ -79,8 +79,8 @@ async def redeem(
     moment: datetime,
 ) -> Redeemed:
     """Trade a code for an app session (and a refresh token with `offline_access`, for a client registered for
-    refresh_token); InvalidAuthorizationCode for
-    any mismatch, CodeReused for a code redeemed before (its session revoked)."""
+    refresh_token); InvalidAuthorizationCode for any mismatch, CodeReused for a code redeemed before or at the
+    same time (the session it opened revoked)."""
     found = await AuthorizationCode.get_or_none(code_hash=opaque_digest(code)).select_related("user")
     if found is None or found.client_id != client.client_id:  # type: ignore[attr-defined]
         raise InvalidAuthorizationCode
@@ -100,26 +100,21 @@ async def redeem(
         claimed = await AuthorizationCode.filter(code_hash=found.code_hash, used_at=None).update(
             used_at=moment
         )
-        if not claimed:
-            raise InvalidAuthorizationCode("The authorization code was already used")
-        session = await Session.create(
-            id=uuid.uuid4(),
-            user=found.user,
-            scope=scopes.render(granted),
-            last_used_at=moment,
-            expires_at=moment + refresh_lifetime,
-            user_agent=sessions.clipped_user_agent(source),
-            ip=source.ip,
-            client_id=client.client_id,
-            auth_time=found.auth_time,
-            login_session_id=found.login_session_id,
-        )
-        refresh_token = None
-        if refresh_allowed and scopes.OFFLINE_ACCESS in granted:
-            token = new_opaque_token()
-            await RefreshToken.create(token_hash=token.digest, session=session, expires_at=session.expires_at)
-            refresh_token = token.value
-        await AuthorizationCode.filter(code_hash=found.code_hash).update(session_id=str(session.id))
+        if claimed:
+            session, refresh_token = await _open_session(
+                found,
+                granted,
+                client=client,
+                refresh_allowed=refresh_allowed,
+                source=source,
+                moment=moment,
+                refresh_lifetime=refresh_lifetime,
+            )
+    if not claimed:
+        # another exchange of the same code won the race, and has committed (its claim held the row until
+        # then): a code presented twice revokes what it gave, whichever came first
+        await _revoke_issued(await AuthorizationCode.get(code_hash=found.code_hash))
+        raise CodeReused(user_id=found.user.id, client_id=client.client_id)
     return Redeemed(
         session=session,
         user=found.user,
@@ -129,6 +124,37 @@ async def redeem(
         auth_time=found.auth_time,
         login_session_id=found.login_session_id,
     )
+
+
+async def _open_session(
+    found: AuthorizationCode,
+    granted: frozenset[str],
+    *,
+    client: OAuthClient,
+    refresh_allowed: bool,
+    source: RequestSource,
+    refresh_lifetime: timedelta,
+    moment: datetime,
+) -> tuple[Session, str | None]:
+    session = await Session.create(
+        id=uuid.uuid4(),
+        user=found.user,
+        scope=scopes.render(granted),
+        last_used_at=moment,
+        expires_at=moment + refresh_lifetime,
+        user_agent=sessions.clipped_user_agent(source),
+        ip=source.ip,
+        client_id=client.client_id,
+        auth_time=found.auth_time,
+        login_session_id=found.login_session_id,
+    )
+    refresh_token = None
+    if refresh_allowed and scopes.OFFLINE_ACCESS in granted:
+        token = new_opaque_token()
+        await RefreshToken.create(token_hash=token.digest, session=session, expires_at=session.expires_at)
+        refresh_token = token.value
+    await AuthorizationCode.filter(code_hash=found.code_hash).update(session_id=str(session.id))
+    return session, refresh_token
 
 
 def _check_verifier(challenge: str | None, verifier: str | None) -> None:

@@ -30,10 +30,12 @@ class Authentication:
 
 @dataclass(frozen=True, slots=True)
 class Hint:
-    """An id_token_hint that we signed: whose it is and for which app (its expiry does not matter)."""
+    """An id_token_hint that we signed: whose it is, for which app, and whether it has expired (still a
+    valid hint, but no longer enough to sign out without asking)."""
 
     user_id: int
     client_id: str
+    expired: bool
 
 
 def at_hash(access_token: str, algorithm: str) -> str:
@@ -78,8 +80,9 @@ async def issue(
     return sign_id_token(body, signer)
 
 
-async def read_hint(token: str, *, keys: KeyRing, issuer: str) -> Hint:
-    """The user and app of an id_token we signed (expired is fine); InvalidLogoutRequest otherwise."""
+async def read_hint(token: str, *, keys: KeyRing, issuer: str, moment: datetime) -> Hint:
+    """The user and app of an id_token we signed, expired at `moment` or not; InvalidLogoutRequest
+    otherwise."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
     except (JWTError, ValueError, TypeError, AttributeError):
@@ -97,6 +100,8 @@ async def read_hint(token: str, *, keys: KeyRing, issuer: str) -> Hint:
         )
         if "type" in body:  # an access token carries `type`; an id_token never does
             raise ValueError("not an id_token")
-        return Hint(user_id=int(body["sub"]), client_id=str(body["aud"]))
+        expires = body.get("exp")
+        expired = not isinstance(expires, int | float) or expires <= moment.timestamp()
+        return Hint(user_id=int(body["sub"]), client_id=str(body["aud"]), expired=expired)
     except (JWTError, ValueError, TypeError, KeyError, AttributeError):
         raise InvalidLogoutRequest("The id_token_hint was not signed here") from None

@@ -3,6 +3,7 @@ may go afterwards (only a URI the app registered)."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
 from api.config import Settings
@@ -29,7 +30,7 @@ class LogoutRequest:
 
 
 async def check(
-    parameters: Mapping[str, Sequence[str]], *, keys: KeyRing, settings: Settings
+    parameters: Mapping[str, Sequence[str]], *, keys: KeyRing, settings: Settings, moment: datetime
 ) -> LogoutRequest:
     """The request, checked; InvalidLogoutRequest for a hint not signed here or not for the named app."""
     single: dict[str, str] = {}
@@ -41,7 +42,9 @@ async def check(
             single[name] = values[0][:4000]
     hint = None
     if "id_token_hint" in single:
-        hint = await id_tokens.read_hint(single["id_token_hint"], keys=keys, issuer=issuer(settings))
+        hint = await id_tokens.read_hint(
+            single["id_token_hint"], keys=keys, issuer=issuer(settings), moment=moment
+        )
     client_id = single.get("client_id")
     if hint is not None and client_id is not None and client_id != hint.client_id:
         raise InvalidLogoutRequest("The id_token_hint was issued to another app")

@@ -69,7 +69,11 @@ def destination(parameters: Mapping[str, Sequence[str]], client: OAuthClient | N
     redirect_uri = _single(parameters, "redirect_uri", page=True)
     if redirect_uri is None:
         raise UnverifiedRedirect("The request has no redirect_uri")
-    if not redirect_uris.matches(client.redirect_uris, redirect_uri):
+    # a native app (a public client) listens on whatever loopback port is free; a confidential client's
+    # redirect URI is a server's, so its port is part of it
+    if not redirect_uris.matches(
+        client.redirect_uris, redirect_uri, any_loopback_port=not client.confidential
+    ):
         raise UnverifiedRedirect("The redirect_uri is not one the app registered")
     values = parameters.get("state", [])
     return Destination(redirect_uri=redirect_uri, state=values[0] if len(values) == 1 else None)
@@ -105,8 +109,9 @@ def check(
     if beyond := wanted - frozenset(client.scopes.split()):
         raise ScopeRefused(f"Scope not allowed for this app: {scopes.render(beyond)}")
     challenge = _challenge(single["code_challenge"], single["code_challenge_method"], client=client)
-    if challenge is None and not single["nonce"]:
-        raise AuthorizationRefused("nonce is required when PKCE is not used")
+    # without PKCE the id_token's nonce is what binds the code to the browser, and only `openid` brings one
+    if challenge is None and (not single["nonce"] or scopes.OPENID not in wanted):
+        raise AuthorizationRefused("code_challenge, or openid with a nonce, is required (PKCE, S256)")
     prompt = frozenset((single["prompt"] or "").split())
     if unknown := prompt - PROMPTS:
         raise AuthorizationRefused(f"Unsupported prompt: {' '.join(sorted(unknown))}")

@@ -121,6 +121,7 @@ def authentication_options(rp: RelyingParty, *, challenge: bytes) -> dict[str, A
 
 def verify_registration(rp: RelyingParty, credential: dict[str, Any], *, challenge: bytes) -> NewPasskey:
     """The registration's credential, checked; InvalidPasskey for anything wrong."""
+    transports = _transports(credential)
     try:
         verified = verify_registration_response(
             credential=credential,
@@ -132,24 +133,32 @@ def verify_registration(rp: RelyingParty, credential: dict[str, Any], *, challen
         )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         raise InvalidPasskey from exc
-    transports = credential.get("response", {}).get("transports", [])
     return NewPasskey(
         credential_id=bytes_to_base64url(verified.credential_id),
         public_key=bytes_to_base64url(verified.credential_public_key),
         sign_count=verified.sign_count,
         backup_eligible=verified.credential_device_type == "multi_device",
         backed_up=verified.credential_backed_up,
-        transports=[str(name) for name in transports if str(name) in _TRANSPORTS][:8],
+        transports=[name for name in transports if name in _TRANSPORTS][:8],
     )
+
+
+def _transports(credential: dict[str, Any]) -> list[str]:
+    # absent or null: none known; anything but a list of strings is a malformed answer
+    response = credential.get("response")
+    transports = response.get("transports") if isinstance(response, dict) else None
+    if transports is not None and not (
+        isinstance(transports, list) and all(isinstance(name, str) for name in transports)
+    ):
+        raise InvalidPasskey
+    return transports or []
 
 
 def verify_assertion(
     rp: RelyingParty, credential: dict[str, Any], *, challenge: bytes, public_key: str
 ) -> Assertion:
-    """A sign-in's credential, checked against its stored public key; InvalidPasskey for anything wrong.
-
-    The signature counter is left to the caller, which audits a counter that did not grow.
-    """
+    """A sign-in's credential, checked against its stored public key; InvalidPasskey for anything wrong (the
+    signature counter is left to the caller, which audits a counter that did not grow)."""
     try:
         verified = verify_authentication_response(
             credential=credential,
@@ -163,28 +172,6 @@ def verify_assertion(
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         raise InvalidPasskey from exc
     return Assertion(sign_count=verified.new_sign_count, backed_up=verified.credential_backed_up)
-
-
-def credential_id_of(credential: dict[str, Any]) -> str:
-    """The credential id an answer names (`rawId`, base64url); InvalidPasskey without one."""
-    raw = credential.get("rawId") or credential.get("id")
-    if not isinstance(raw, str) or not raw or len(raw) > 1400:
-        raise InvalidPasskey
-    try:
-        return bytes_to_base64url(base64url_to_bytes(raw))
-    except (ValueError, TypeError):
-        raise InvalidPasskey from None
-
-
-def client_data(credential: dict[str, Any]) -> dict[str, Any]:
-    """The answer's clientDataJSON, parsed (unverified: the ceremony checks it)."""
-    response = credential.get("response")
-    if not isinstance(response, dict) or not isinstance(response.get("clientDataJSON"), str):
-        raise ValueError("no clientDataJSON")
-    parsed = json.loads(base64url_to_bytes(response["clientDataJSON"]))
-    if not isinstance(parsed, dict):
-        raise ValueError("clientDataJSON is not an object")
-    return parsed
 
 
 def relying_party(settings: Settings) -> RelyingParty:

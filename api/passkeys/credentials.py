@@ -11,7 +11,7 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from api.db.models import Passkey, PasskeyUser, User
 from api.errors import InvalidPasskey, PasskeyNotFound, PasskeyTaken
-from api.passkeys import ceremonies, challenges
+from api.passkeys import answers, ceremonies, webauthn_challenges
 from api.passkeys.ceremonies import RelyingParty
 
 DEFAULT_NAME = "Passkey"
@@ -30,7 +30,9 @@ async def handle_of(user: User) -> bytes:
 
 async def registration_options(user: User, *, rp: RelyingParty, moment: datetime) -> dict[str, Any]:
     """Options for a new passkey of `user` (the password was checked by the caller)."""
-    _, challenge = await challenges.open_challenge(purpose=challenges.REGISTRATION, user=user, moment=moment)
+    _, challenge = await webauthn_challenges.open_challenge(
+        purpose=webauthn_challenges.REGISTRATION, user=user, moment=moment
+    )
     known = [
         ceremonies.Known(credential_id=passkey.credential_id, transports=list(passkey.transports))
         for passkey in await Passkey.filter(user_id=user.id)
@@ -49,8 +51,8 @@ async def register(
     user: User, credential: dict[str, Any], *, name: str | None, rp: RelyingParty, moment: datetime
 ) -> Passkey:
     """Keep a new passkey whose registration answers one of the user's open challenges."""
-    challenge = await challenges.spend(
-        _challenge_in(credential), purpose=challenges.REGISTRATION, user_id=user.id, moment=moment
+    challenge = await webauthn_challenges.spend(
+        _challenge_in(credential), purpose=webauthn_challenges.REGISTRATION, user_id=user.id, moment=moment
     )
     verified = ceremonies.verify_registration(rp, credential, challenge=challenge)
     try:
@@ -99,7 +101,7 @@ async def remove_all(user_id: int) -> int:
 def _challenge_in(credential: dict[str, Any]) -> str:
     # the browser's answer carries the challenge back in its clientDataJSON
     try:
-        client_data = ceremonies.client_data(credential)
+        client_data = answers.client_data(credential)
         challenge = client_data["challenge"]
     except (KeyError, TypeError, ValueError):
         raise InvalidPasskey from None

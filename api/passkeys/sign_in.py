@@ -9,11 +9,13 @@ from typing import Any
 
 from api.db.models import Passkey, PasskeyUser, User
 from api.errors import CloneSuspected, InvalidPasskey
-from api.passkeys import ceremonies, challenges
+from api.passkeys import answers, ceremonies, webauthn_challenges
 from api.passkeys.ceremonies import RelyingParty
 
 # a JSON answer is a few kilobytes at most
 _MAX_CREDENTIAL_LENGTH = 16 * 1024
+# compare-and-set rounds against sign-ins of the same passkey at the same moment, before giving up
+_COUNTER_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +28,8 @@ class SignInOptions:
 
 async def options(rp: RelyingParty, *, moment: datetime) -> SignInOptions:
     """A sign-in's options, with a challenge bound to nobody."""
-    challenge_id, challenge = await challenges.open_challenge(
-        purpose=challenges.SIGN_IN, user=None, moment=moment
+    challenge_id, challenge = await webauthn_challenges.open_challenge(
+        purpose=webauthn_challenges.SIGN_IN, user=None, moment=moment
     )
     return SignInOptions(
         options=ceremonies.authentication_options(rp, challenge=challenge), challenge_id=challenge_id
@@ -51,36 +53,57 @@ async def verify(
     credential: dict[str, Any], *, challenge_id: str, rp: RelyingParty, moment: datetime
 ) -> User:
     """The user a sign-in's answer proves; InvalidPasskey (CloneSuspected for a counter that did not grow)."""
-    challenge = await challenges.spend(challenge_id, purpose=challenges.SIGN_IN, user_id=None, moment=moment)
-    passkey = await Passkey.get_or_none(credential_id=ceremonies.credential_id_of(credential)).select_related(
+    challenge = await webauthn_challenges.spend(
+        challenge_id, purpose=webauthn_challenges.SIGN_IN, user_id=None, moment=moment
+    )
+    passkey = await Passkey.get_or_none(credential_id=answers.credential_id_of(credential)).select_related(
         "user"
     )
     if passkey is None:
         raise InvalidPasskey
-    handle = (
-        credential.get("response", {}).get("userHandle")
-        if isinstance(credential.get("response"), dict)
-        else None
-    )
+    response = credential.get("response")
+    handle = response.get("userHandle") if isinstance(response, dict) else None
     user: User = passkey.user
     assertion = ceremonies.verify_assertion(
         rp, credential, challenge=challenge, public_key=passkey.public_key
     )
-    if handle is not None and not await _handle_is(user, handle):
+    # WebAuthn L3 7.2: a discoverable sign-in names its user by the user handle, which must be the owner's
+    if not await _handle_is(user, handle):
         raise InvalidPasskey
-    if (assertion.sign_count > 0 or passkey.sign_count > 0) and assertion.sign_count <= passkey.sign_count:
-        # a copy of the key signs with a counter the original has passed: keep the stored counter
+    if _went_backwards(assertion.sign_count, stored=passkey.sign_count):
         raise CloneSuspected(user_id=user.id, passkey_id=str(passkey.id))
     if user.disabled:
         raise InvalidPasskey
-    await Passkey.filter(id=passkey.id).update(
-        sign_count=assertion.sign_count, backed_up=assertion.backed_up, last_used_at=moment
-    )
+    await _store_counter(passkey, assertion, moment=moment)
     return user
 
 
+def _went_backwards(presented: int, *, stored: int) -> bool:
+    # a copy of the key signs with a counter the original has passed; counters that stay 0 are not counted
+    return (presented > 0 or stored > 0) and presented <= stored
+
+
+async def _store_counter(passkey: Passkey, assertion: ceremonies.Assertion, *, moment: datetime) -> None:
+    """The assertion's counter stored by compare-and-set: of two sign-ins presenting the same counter at once,
+    one passes; the other finds the counter moved and is judged again against it."""
+    stored = passkey.sign_count
+    for _attempt in range(_COUNTER_ATTEMPTS):
+        updated = await Passkey.filter(id=passkey.id, sign_count=stored).update(
+            sign_count=assertion.sign_count, backed_up=assertion.backed_up, last_used_at=moment
+        )
+        if updated:
+            return
+        found = await Passkey.get_or_none(id=passkey.id)
+        if found is None:  # removed meanwhile
+            raise InvalidPasskey
+        stored = found.sign_count
+        if _went_backwards(assertion.sign_count, stored=stored):
+            raise CloneSuspected(user_id=passkey.user.id, passkey_id=str(passkey.id))
+    raise InvalidPasskey
+
+
 async def _handle_is(user: User, handle: object) -> bool:
-    if not isinstance(handle, str):
+    if not isinstance(handle, str) or not handle or len(handle) > 200:
         return False
     found = await PasskeyUser.get_or_none(handle=handle)
     return found is not None and found.user_id == user.id  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from api.http.rendering import render
 from api.observability import audit
 from api.oidc import authorization, consents, requests
 from api.oidc.authorization import AskConsent, SignInFirst
-from api.oidc.requests import AuthorizationRequest, Destination
+from api.oidc.requests import AuthorizationRequest
 from api.services import clients
 from api.services.principals import Principal
 from api.services.sessions import RequestSource
@@ -94,8 +94,7 @@ async def _authorize(
     assert client is not None
     try:
         checked = requests.check(parameters, client=client, redirect_uri=destination.redirect_uri)
-        if "decision" in parameters and request.method == "POST":
-            return await _decided(request, parameters, checked, principal, state, source)
+        allowed = await _consent_answer(request, parameters, checked, principal, state, source)
         sign_in = None
         if principal is not None:
             sign_in = await authorization.sign_in_of(
@@ -107,6 +106,7 @@ async def _authorize(
             user=principal.user if principal is not None else None,
             settings=settings,
             moment=state.clock(),
+            allowed=allowed,
         )
     except AuthorizationRefused as exc:
         return _back(authorization.refused(destination, exc, settings=settings))
@@ -115,38 +115,29 @@ async def _authorize(
     assert principal is not None
     if isinstance(decision, AskConsent):
         return _consent_page(request, decision, principal)
+    if allowed:
+        _record("consent", checked, principal, source)
     _record("code_issued", checked, principal, source)
     return _back(decision.url)
 
 
-async def _decided(
+async def _consent_answer(
     request: Request,
     parameters: Mapping[str, Sequence[str]],
     checked: AuthorizationRequest,
     principal: Principal | None,
     state: AppState,
     source: RequestSource,
-) -> Response:
-    """The consent page's answer, from the signed-in browser that was shown it (its CSRF token)."""
-    if principal is None:
-        return RedirectResponse(authorization.login_url(checked), status_code=status.HTTP_302_FOUND)
+) -> bool:
+    """Whether this is the consent page's Allow, from the signed-in browser that was shown it (its CSRF
+    token); AccessDenied for its Deny. Without a signed-in browser it is a request like any other."""
+    if "decision" not in parameters or request.method != "POST" or principal is None:
+        return False
     await browser.require_csrf(request, session_id=str(principal.session_id), csrf=state.csrf)
-    destination = Destination(checked.redirect_uri, checked.state)
     if list(parameters["decision"]) != ["allow"]:
         _record("denied", checked, principal, source)
-        return _back(authorization.refused(destination, AccessDenied(), settings=state.settings))
-    sign_in = await authorization.sign_in_of(user_id=principal.user.id, session_id=str(principal.session_id))
-    if sign_in is None:
-        return RedirectResponse(authorization.login_url(checked), status_code=status.HTTP_302_FOUND)
-    granted = authorization.grantable(checked, principal.user, state.settings)
-    moment = state.clock()
-    await consents.remember(user_id=principal.user.id, client=checked.client, allowed=granted, moment=moment)
-    _record("consent", checked, principal, source)
-    url = await authorization.give_code(
-        checked, sign_in=sign_in, granted=granted, settings=state.settings, moment=moment
-    )
-    _record("code_issued", checked, principal, source)
-    return _back(url)
+        raise AccessDenied
+    return True
 
 
 def _consent_page(request: Request, decision: AskConsent, principal: Principal) -> HTMLResponse:

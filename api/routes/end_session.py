@@ -21,7 +21,7 @@ router = APIRouter(tags=["openid connect"])
 _PARAMETERS = [
     {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
     for name, description in (
-        ("id_token_hint", "an id_token we issued to the app (expired is fine)"),
+        ("id_token_hint", "an id_token we issued to the app (an expired one asks first)"),
         ("client_id", "the app's client_id"),
         ("post_logout_redirect_uri", "one of the app's post_logout_redirect_uris"),
         ("state", "returned to the app with the redirect"),
@@ -60,7 +60,9 @@ async def _end_session(
     source: RequestSource,
 ) -> Response:
     try:
-        checked = await logout.check(parameters, keys=state.keys, settings=state.settings)
+        checked = await logout.check(
+            parameters, keys=state.keys, settings=state.settings, moment=state.clock()
+        )
     except InvalidLogoutRequest as exc:
         return _page(
             request, principal, status_code=status.HTTP_400_BAD_REQUEST, error=exc.message, fields=[]
@@ -69,8 +71,10 @@ async def _end_session(
     confirmed = "logout" in parameters and request.method == "POST"
     if principal is not None and confirmed:
         await browser.require_csrf(request, session_id=str(principal.session_id), csrf=state.csrf)
-    if principal is not None and not confirmed and (checked.hint is None or checked.hint.user_id != user_id):
-        # no hint, or another user's: ask, never sign out silently
+    hint = checked.hint
+    if principal is not None and not confirmed and (hint is None or hint.user_id != user_id or hint.expired):
+        # no hint, another user's, or an expired one (it may be an old token replayed): ask, never sign out
+        # silently
         return _page(
             request,
             principal,

@@ -1,6 +1,7 @@
 """Passkeys: your own (added with the password, listed, renamed, removed), and the sign-in's options."""
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -24,6 +25,8 @@ from api.services import throttle, users
 router = APIRouter(prefix="/user/me/passkeys", tags=["passkeys"], responses=AUTHENTICATED)
 sign_in_router = APIRouter(tags=["passkeys"])
 
+# each options request stores a challenge: an address gets this many a minute
+OPTIONS_PER_MINUTE = 30
 NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"description": "Passkey not found"}}
 
 
@@ -79,10 +82,22 @@ async def remove_passkey(passkey_id: uuid.UUID, user: CurrentUser, source: Sourc
 @sign_in_router.post(
     "/passkeys/login/options",
     response_model=SignInOptions,
-    responses={status.HTTP_429_TOO_MANY_REQUESTS: {"description": "Too many failed logins; see Retry-After"}},
+    responses={
+        status.HTTP_429_TOO_MANY_REQUESTS: {
+            "description": "Too many failed logins, or options asked for, from this address; see Retry-After"
+        }
+    },
 )
 async def sign_in_options(_body: SignInOptionsRequest, state: State, source: Source) -> SignInOptions:
     """Start signing in with a passkey: options for `navigator.credentials.get()`, and the challenge's id."""
-    await throttle.check(ip=source.ip or "unknown", username="")
+    address = source.ip or "unknown"
+    await throttle.check(ip=address, username="")
+    await throttle.take(
+        "passkey_options",
+        address,
+        limit=OPTIONS_PER_MINUTE,
+        window=timedelta(minutes=1),
+        moment=state.clock(),
+    )
     started = await sign_in.options(ceremonies.relying_party(state.settings), moment=state.clock())
     return SignInOptions(options=started.options, challenge_id=started.challenge_id)

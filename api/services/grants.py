@@ -142,7 +142,7 @@ async def open_session(
     if granted is None:
         granted = users.allowed_scopes(user, state.settings)
     # logins are frequent enough to carry the clean-up, so nothing needs scheduling
-    await sessions.clean_up_if_due()
+    await state.housekeeping.run_if_due(state.clock())
     session, refresh_token = await sessions.start(
         user, scope=scopes.render(granted), source=source, lifetime=_refresh_lifetime(state)
     )

@@ -1,6 +1,5 @@
 """Sessions: one per login, refresh-token rotation with reuse detection, revocation and clean-up."""
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,10 +10,6 @@ from api.core.opaque import opaque_digest
 from api.db import session_sql
 from api.db.models import USER_AGENT_MAX_LENGTH, AuthorizationCode, ClientGrant, RefreshToken, Session, User
 from api.errors import InvalidRefreshToken, SessionNotFound
-from api.services import challenges, throttle
-
-_CLEANUP_INTERVAL_SECONDS = 600.0
-_next_cleanup = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,18 +97,6 @@ async def end_own(*, user_id: int, session_id: uuid.UUID) -> None:
     ended = await Session.filter(id=session_id, user_id=user_id, revoked_at=None).update(revoked_at=now())
     if not ended:
         raise SessionNotFound
-
-
-async def clean_up_if_due() -> None:
-    """Clean up once every few minutes per worker; called by logins, so nothing needs scheduling."""
-    global _next_cleanup
-    if time.monotonic() >= _next_cleanup:
-        _next_cleanup = time.monotonic() + _CLEANUP_INTERVAL_SECONDS
-        moment = now()
-        await clean_up(moment)
-        # counters older than the longest window allowed (a day) neither count nor block
-        await throttle.clean_up(moment, window=timedelta(days=1))
-        await challenges.clean_up(moment)
 
 
 async def clean_up(moment: datetime) -> None:

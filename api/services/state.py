@@ -1,7 +1,7 @@
 """What the app builds at start-up and every service may use."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from api.config import Settings
@@ -10,6 +10,7 @@ from api.core.jwt import TokenCodec
 from api.core.passwords import PasswordHasher
 from api.core.sealing import Sealer
 from api.mail.delivery import MailDelivery
+from api.services.housekeeping import Housekeeping
 from api.services.keyring import KeyRing
 
 
@@ -19,6 +20,7 @@ class AppState:
     running app.
 
     `clock` is "now" for what expires (mail links, throttles) and for the outbox; tests move it forward.
+    `housekeeping` is this worker's periodic clean-up.
     """
 
     settings: Settings
@@ -33,3 +35,4 @@ class AppState:
     flow_sealer: Sealer
     delivery: MailDelivery
     clock: Callable[[], datetime]
+    housekeeping: Housekeeping = field(default_factory=Housekeeping)

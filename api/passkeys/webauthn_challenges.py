@@ -45,5 +45,5 @@ async def spend(challenge_id: str, *, purpose: str, user_id: int | None, moment:
 
 
 async def clean_up(moment: datetime) -> None:
-    """Delete challenges expired over an hour ago."""
-    await PasskeyChallenge.filter(expires_at__lt=moment - timedelta(hours=1)).delete()
+    """Delete the challenges that have expired, used or not (neither can be spent any more)."""
+    await PasskeyChallenge.filter(expires_at__lte=moment).delete()
