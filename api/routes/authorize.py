@@ -15,6 +15,8 @@ from api.observability import audit
 from api.oidc import authorization, consents, requests
 from api.oidc.authorization import AskConsent, SignInFirst
 from api.oidc.requests import AuthorizationRequest, Destination
+from api.routes.responses import UNUSABLE_PARAMETERS
+from api.schemas.common import NO_NUL
 from api.services import clients
 from api.services.principals import Principal
 from api.services.sessions import RequestSource
@@ -28,7 +30,7 @@ def _query(name: str, description: str, *, required: bool = False) -> dict[str, 
         "name": name,
         "in": "query",
         "required": required,
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": NO_NUL, "maxLength": browser.parameter_limit(name)},
         "description": description,
     }
 
@@ -54,6 +56,7 @@ _BROWSER_ANSWERS: dict[int | str, dict[str, Any]] = {
         "description": "An unknown client or a redirect URI it did not register: a page, never a redirect",
         "content": {"text/html": {}},
     },
+    **UNUSABLE_PARAMETERS,
 }
 
 

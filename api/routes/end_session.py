@@ -12,6 +12,8 @@ from api.http.deps import BrowserPrincipal, Source, State
 from api.http.rendering import render
 from api.observability import audit
 from api.oidc import logout
+from api.routes.responses import UNUSABLE_PARAMETERS
+from api.schemas.common import NO_NUL
 from api.services import sessions
 from api.services.principals import Principal
 from api.services.sessions import RequestSource
@@ -19,7 +21,13 @@ from api.services.state import AppState
 
 router = APIRouter(tags=["openid connect"])
 _PARAMETERS = [
-    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "pattern": NO_NUL, "maxLength": browser.parameter_limit(name)},
+        "description": description,
+    }
     for name, description in (
         ("id_token_hint", "an id_token we issued to the app (expired is fine)"),
         ("client_id", "the app's client_id"),
@@ -31,6 +39,7 @@ _ANSWERS: dict[int | str, dict[str, Any]] = {
     status.HTTP_200_OK: {"description": "Signed out, or a page asking first", "content": {"text/html": {}}},
     status.HTTP_302_FOUND: {"description": "Signed out: back to the app's post_logout_redirect_uri"},
     status.HTTP_400_BAD_REQUEST: {"description": "A hint not signed here", "content": {"text/html": {}}},
+    **UNUSABLE_PARAMETERS,
 }
 
 

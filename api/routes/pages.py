@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
@@ -10,6 +10,7 @@ from api.errors import DomainError
 from api.http import browser, rendering
 from api.http.deps import OptionalPrincipal, Source, State
 from api.http.rendering import logged_in, render
+from api.schemas.common import PARAMETER_MAX_LENGTH, Text
 from api.schemas.users import UserCreate
 from api.services import grants, users
 from api.services.state import AppState
@@ -25,7 +26,10 @@ async def home(request: Request, principal: OptionalPrincipal) -> HTMLResponse:
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(
-    request: Request, principal: OptionalPrincipal, next: str = "/", login_hint: str = ""
+    request: Request,
+    principal: OptionalPrincipal,
+    next: Annotated[Text, Query(max_length=PARAMETER_MAX_LENGTH)] = "/",
+    login_hint: Annotated[Text, Query(max_length=320)] = "",
 ) -> HTMLResponse:
     """The login form; it posts to the token URL itself."""
     return await rendering.login_page(
@@ -34,7 +38,9 @@ async def login_page(
 
 
 @router.get("/private", response_class=HTMLResponse)
-async def private_page(request: Request, principal: OptionalPrincipal, verification: str = "") -> Response:
+async def private_page(
+    request: Request, principal: OptionalPrincipal, verification: Annotated[Text, Query(max_length=100)] = ""
+) -> Response:
     """Only for logged-in users; anyone else goes to the login page first."""
     if principal is None:
         return RedirectResponse("/login?next=/private", status_code=status.HTTP_303_SEE_OTHER)

@@ -31,3 +31,8 @@ MALFORMED_BODY: Responses = {
         "description": "Request body over MAX_BODY_BYTES",
     },
 }
+
+# the routes that read a browser's parameters themselves refuse, as the schemas do, a NUL or an overlong value
+UNUSABLE_PARAMETERS: Responses = {
+    status.HTTP_422_UNPROCESSABLE_CONTENT: {"description": "A parameter with a NUL character, or too long"}
+}

@@ -4,16 +4,18 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import Text
+
 
 class ProviderCreate(BaseModel):
     """An OpenID Connect provider to sign in with; its discovery document is fetched and checked."""
 
-    name: str = Field(min_length=1, max_length=40, examples=["keycloak"], description="a slug: a-z, 0-9, -")
-    display_name: str = Field(min_length=1, max_length=100, examples=["Company account"])
-    issuer: str = Field(min_length=1, max_length=500, examples=["https://sso.example.com/realms/staff"])
-    client_id: str = Field(min_length=1, max_length=500)
+    name: Text = Field(min_length=1, max_length=40, examples=["keycloak"], description="a slug: a-z, 0-9, -")
+    display_name: Text = Field(min_length=1, max_length=100, examples=["Company account"])
+    issuer: Text = Field(min_length=1, max_length=500, examples=["https://sso.example.com/realms/staff"])
+    client_id: Text = Field(min_length=1, max_length=500)
     client_secret: str | None = Field(default=None, max_length=2000, description="kept sealed; never shown")
-    scopes: str = Field(default="openid email profile", max_length=500)
+    scopes: Text = Field(default="openid email profile", max_length=500)
     link_verified_email: bool = Field(
         default=False,
         description="link to a local account with the same verified address (trust the provider)",
