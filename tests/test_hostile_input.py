@@ -322,3 +322,17 @@ async def test_hostile_client_ids_in_basic_authentication_are_invalid_client(
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize(
+    "issuer", ["https://\x1cexample.com", "http://\U0003c920.example", "http://:q", "https://"]
+)
+async def test_issuers_that_are_no_url_are_422_before_any_outbound_call(
+    client: httpx.AsyncClient, issuer: str
+) -> None:
+    provider = {"name": "corp", "display_name": "Corp", "issuer": issuer, "client_id": "x"}
+    response = await client.post(
+        "/identity-providers", json=provider, headers=bearer(await admin_token(client))
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "issuer"]

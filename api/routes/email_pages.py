@@ -19,7 +19,8 @@ from api.schemas.common import Text
 from api.schemas.email import ForgotPassword
 from api.services import recovery
 
-router = APIRouter(include_in_schema=False)
+# the pages a mail's link opens share their paths with the API's POSTs, so they are documented too
+router = APIRouter(tags=["pages"])
 # a link's token, as the mail gave it
 LinkToken = Annotated[Text, Query(max_length=200)]
 
@@ -38,7 +39,7 @@ async def forgot_password_page(request: Request) -> HTMLResponse:
     return render(request, "forgot_password.html", error=None, done=None)
 
 
-@router.post("/forgot-password/form", response_class=HTMLResponse)
+@router.post("/forgot-password/form", response_class=HTMLResponse, include_in_schema=False)
 async def forgot_password_form(
     request: Request, email: Annotated[Text, Form(max_length=320)], state: State, source: Source
 ) -> HTMLResponse:
@@ -82,7 +83,7 @@ async def reset_password_page(request: Request, state: State, token: LinkToken =
     )
 
 
-@router.post("/reset-password/form", response_class=HTMLResponse)
+@router.post("/reset-password/form", response_class=HTMLResponse, include_in_schema=False)
 async def reset_password_form(
     request: Request,
     token: Annotated[Text, Form(max_length=200)],
@@ -115,7 +116,7 @@ async def verify_email_page(request: Request, token: LinkToken = "") -> HTMLResp
     return render(request, "verify_email.html", token=token, error=None, done=False)
 
 
-@router.post("/verify-email/form", response_class=HTMLResponse)
+@router.post("/verify-email/form", response_class=HTMLResponse, include_in_schema=False)
 async def verify_email_form(
     request: Request, token: Annotated[Text, Form(max_length=200)], state: State, source: Source
 ) -> HTMLResponse:

@@ -13,7 +13,7 @@ from api.http.rendering import render
 from api.observability import audit
 from api.oidc import logout
 from api.routes.responses import UNUSABLE_PARAMETERS
-from api.schemas.common import NO_NUL
+from api.schemas.common import NO_NUL, PARAMETER_MAX_LENGTH
 from api.services import sessions
 from api.services.principals import Principal
 from api.services.sessions import RequestSource
@@ -35,6 +35,21 @@ _PARAMETERS = [
         ("state", "returned to the app with the redirect"),
     )
 ]
+# the same parameters as a form; `logout` (with the page's csrf_token) confirms the confirmation page
+_FORM = {
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    **{parameter["name"]: parameter["schema"] for parameter in _PARAMETERS},
+                    "logout": {"type": "string", "maxLength": PARAMETER_MAX_LENGTH, "pattern": NO_NUL},
+                    "csrf_token": {"type": "string", "maxLength": PARAMETER_MAX_LENGTH, "pattern": NO_NUL},
+                },
+            }
+        }
+    }
+}
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     status.HTTP_200_OK: {"description": "Signed out, or a page asking first", "content": {"text/html": {}}},
     status.HTTP_302_FOUND: {"description": "Signed out: back to the app's post_logout_redirect_uri"},
@@ -53,7 +68,12 @@ async def end_session(
     return await _end_session(request, await browser.request_parameters(request), principal, state, source)
 
 
-@router.post("/end-session", response_class=HTMLResponse, include_in_schema=False)
+@router.post(
+    "/end-session",
+    response_class=HTMLResponse,
+    responses={**_ANSWERS, status.HTTP_403_FORBIDDEN: {"description": "Confirmed without the CSRF token"}},
+    openapi_extra={"requestBody": _FORM},
+)
 async def end_session_form(
     request: Request, principal: BrowserPrincipal, state: State, source: Source
 ) -> Response:

@@ -15,16 +15,17 @@ from api.schemas.users import UserCreate
 from api.services import grants, users
 from api.services.state import AppState
 
-router = APIRouter(include_in_schema=False)
+# documented where a page shares its path with the API (GET /register, POST /register): the rest is hidden
+router = APIRouter(tags=["pages"])
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def home(request: Request, principal: OptionalPrincipal) -> HTMLResponse:
     """Home: whether you are logged in, and as whom."""
     return render(request, "index.html", principal=principal)
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 async def login_page(
     request: Request,
     principal: OptionalPrincipal,
@@ -37,7 +38,7 @@ async def login_page(
     )
 
 
-@router.get("/private", response_class=HTMLResponse)
+@router.get("/private", response_class=HTMLResponse, include_in_schema=False)
 async def private_page(
     request: Request, principal: OptionalPrincipal, verification: Annotated[Text, Query(max_length=100)] = ""
 ) -> Response:
@@ -78,7 +79,7 @@ async def register_page(request: Request, state: State) -> HTMLResponse:
     )
 
 
-@router.post("/register/form", response_class=HTMLResponse)
+@router.post("/register/form", response_class=HTMLResponse, include_in_schema=False)
 async def register_from_page(
     request: Request, form: Annotated[RegistrationForm, Form()], source: Source, state: State
 ) -> Response:
@@ -115,7 +116,7 @@ async def register_from_page(
     return logged_in(issued, target="/", settings=state.settings)
 
 
-@router.get("/docs", response_class=HTMLResponse)
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
 async def swagger_ui(request: Request) -> HTMLResponse:
     """Swagger UI, served with its assets from this service (no CDN) and no inline script."""
     return render(request, "docs.html", title=request.app.title, openapi_url=request.app.openapi_url)
