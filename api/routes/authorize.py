@@ -15,7 +15,7 @@ from api.observability import audit
 from api.oidc import authorization, consents, requests
 from api.oidc.authorization import AskConsent, SignInFirst
 from api.oidc.requests import AuthorizationRequest, Destination
-from api.routes.responses import UNUSABLE_PARAMETERS
+from api.routes.responses import UNUSABLE_PARAMETERS, form_body
 from api.schemas.common import NO_NUL, PARAMETER_MAX_LENGTH
 from api.services import clients
 from api.services.principals import Principal
@@ -50,20 +50,11 @@ _AUTHORIZE_PARAMETERS = [
     _query("login_hint", "fills in the username on the login page"),
 ]
 # the same parameters as a form (OpenID Connect Core 3.1.2.1), and the consent page's decision
-_FORM = {
-    "content": {
-        "application/x-www-form-urlencoded": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    **{parameter["name"]: parameter["schema"] for parameter in _AUTHORIZE_PARAMETERS},
-                    "decision": {"type": "string", "enum": ["allow", "deny"]},
-                    "csrf_token": {"type": "string", "maxLength": PARAMETER_MAX_LENGTH, "pattern": NO_NUL},
-                },
-            }
-        }
-    }
-}
+_FORM = form_body(
+    _AUTHORIZE_PARAMETERS,
+    decision={"type": "string", "enum": ["allow", "deny"]},
+    csrf_token={"type": "string", "maxLength": PARAMETER_MAX_LENGTH, "pattern": NO_NUL},
+)
 _BROWSER_ANSWERS: dict[int | str, dict[str, Any]] = {
     status.HTTP_200_OK: {"description": "A page: the consent page", "content": {"text/html": {}}},
     status.HTTP_302_FOUND: {"description": "To the login page, or back to the app with a code or an error"},

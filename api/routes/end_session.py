@@ -12,7 +12,7 @@ from api.http.deps import BrowserPrincipal, Source, State
 from api.http.rendering import render
 from api.observability import audit
 from api.oidc import logout
-from api.routes.responses import UNUSABLE_PARAMETERS
+from api.routes.responses import UNUSABLE_PARAMETERS, form_body
 from api.schemas.common import NO_NUL, PARAMETER_MAX_LENGTH
 from api.services import sessions
 from api.services.principals import Principal
@@ -36,20 +36,11 @@ _PARAMETERS = [
     )
 ]
 # the same parameters as a form; `logout` (with the page's csrf_token) confirms the confirmation page
-_FORM = {
-    "content": {
-        "application/x-www-form-urlencoded": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    **{parameter["name"]: parameter["schema"] for parameter in _PARAMETERS},
-                    "logout": {"type": "string", "maxLength": PARAMETER_MAX_LENGTH, "pattern": NO_NUL},
-                    "csrf_token": {"type": "string", "maxLength": PARAMETER_MAX_LENGTH, "pattern": NO_NUL},
-                },
-            }
-        }
-    }
-}
+_FORM = form_body(
+    _PARAMETERS,
+    logout={"type": "string", "maxLength": PARAMETER_MAX_LENGTH, "pattern": NO_NUL},
+    csrf_token={"type": "string", "maxLength": PARAMETER_MAX_LENGTH, "pattern": NO_NUL},
+)
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     status.HTTP_200_OK: {"description": "Signed out, or a page asking first", "content": {"text/html": {}}},
     status.HTTP_302_FOUND: {"description": "Signed out: back to the app's post_logout_redirect_uri"},

@@ -36,3 +36,10 @@ MALFORMED_BODY: Responses = {
 UNUSABLE_PARAMETERS: Responses = {
     status.HTTP_422_UNPROCESSABLE_CONTENT: {"description": "A parameter with a NUL character, or too long"}
 }
+
+
+def form_body(parameters: list[dict[str, Any]], **more: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAPI request body: these query parameters as a form's fields, and `more`."""
+    properties = {parameter["name"]: parameter["schema"] for parameter in parameters}
+    schema = {"type": "object", "properties": {**properties, **more}}
+    return {"content": {"application/x-www-form-urlencoded": {"schema": schema}}}
