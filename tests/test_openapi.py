@@ -62,3 +62,32 @@ async def test_api_scopes_are_listed_in_the_openapi_scheme_and_the_metadata(tmp_
         "client_secret_post",
         "none",
     ]
+
+
+async def test_a_405_lists_every_method_the_path_answers(tmp_path: Path) -> None:
+    async with serve(make_settings(tmp_path)) as (_, client):
+        response = await client.request("OPTIONS", "/users/1")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, PATCH, DELETE"
+
+
+async def test_a_method_a_spelled_out_path_lacks_is_405_not_a_templates_422(tmp_path: Path) -> None:
+    async with serve(make_settings(tmp_path)) as (_, client):
+        users_me = await client.patch("/users/me", json={})
+        options = await client.patch("/user/me/passkeys/options", json={"name": "x"})
+    assert (users_me.status_code, users_me.headers["allow"]) == (405, "GET")
+    assert (options.status_code, options.headers["allow"]) == (405, "POST")
+
+
+async def test_the_pages_that_share_an_api_path_are_documented(tmp_path: Path) -> None:
+    async with serve(make_settings(tmp_path)) as (_, client):
+        paths = (await client.get("/openapi.json")).json()["paths"]
+    for path in (
+        "/register",
+        "/forgot-password",
+        "/reset-password",
+        "/verify-email",
+        "/authorize",
+        "/end-session",
+    ):
+        assert set(paths[path]) == {"get", "post"}, path

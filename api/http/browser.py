@@ -4,9 +4,11 @@ import secrets
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import HTTPException, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 
 from api.config import Settings
 from api.core.csrf import CsrfTokens
+from api.schemas.common import CLIENT_ID_MAX_LENGTH, PARAMETER_MAX_LENGTH
 
 AUTH_COOKIE = "auth_token"
 # the anonymous login page's CSRF cookie (double submit): its forms that start a sign-in elsewhere carry a
@@ -78,7 +80,31 @@ async def request_parameters(request: Request) -> dict[str, list[str]]:
     parameters: dict[str, list[str]] = {}
     for name, value in items:
         parameters.setdefault(name, []).append(value)
+    _refuse_unusable(parameters, where="body" if request.method == "POST" else "query")
     return parameters
+
+
+def _refuse_unusable(parameters: dict[str, list[str]], *, where: str) -> None:
+    # the same rules as the schemas' `Text`: these routes read their parameters themselves
+    errors: list[dict[str, object]] = []
+    for name, values in parameters.items():
+        limit = parameter_limit(name)
+        for value in values:
+            if "\x00" in value:
+                errors.append(
+                    {"type": "string_pattern_mismatch", "loc": (where, name), "msg": "Must not contain NUL"}
+                )
+            elif len(value) > limit:
+                errors.append(
+                    {"type": "string_too_long", "loc": (where, name), "msg": f"At most {limit} characters"}
+                )
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def parameter_limit(name: str) -> int:
+    """The longest value a browser's parameter may have (a client_id is as long as the database keeps)."""
+    return CLIENT_ID_MAX_LENGTH if name == "client_id" else PARAMETER_MAX_LENGTH
 
 
 def is_browser_form(request: Request) -> bool:

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 
 from api.errors import DomainError, FieldProblem
 from api.http.oauth_errors import oauth_error
+from api.http.routing import allowed_methods
 
 
 def _validation_body(errors: list[dict[str, object]]) -> JSONResponse:
@@ -45,4 +46,8 @@ async def token_aware_http_exception_handler(request: Request, exc: Exception) -
     on_token_endpoint = request.url.path in (token_path, f"{token_path}/revoke", f"{token_path}/introspect")
     if on_token_endpoint and exc.status_code == status.HTTP_400_BAD_REQUEST:
         return oauth_error("invalid_request", str(exc.detail))
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        # Starlette names the methods of the first route that matched the path only
+        allow = ", ".join(allowed_methods(request.app, request.scope))
+        exc = HTTPException(exc.status_code, exc.detail, headers={**(exc.headers or {}), "Allow": allow})
     return await http_exception_handler(request, exc)

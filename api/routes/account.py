@@ -8,7 +8,7 @@ import contextlib
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, status
+from fastapi import APIRouter, Form, Path, Query, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -19,6 +19,7 @@ from api.observability import audit
 from api.oidc import consents
 from api.passkeys import credentials
 from api.routes.account_forms import AccountForm, AccountFormRoute
+from api.schemas.common import CLIENT_ID_MAX_LENGTH, Text
 from api.schemas.users import ProfileUpdate
 from api.services import grants, sessions, users
 from api.social import identities
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/account", include_in_schema=False, route_class=Accou
 
 
 @router.get("", response_class=HTMLResponse)
-async def show(page: AccountForm, done: str = "") -> Response:
+async def show(page: AccountForm, done: Annotated[Text, Query(max_length=100)] = "") -> Response:
     """The account page; anonymous visitors log in first."""
     notices = {
         "password": "Password changed: your other sessions have ended.",
@@ -45,8 +46,8 @@ async def show(page: AccountForm, done: str = "") -> Response:
 @router.post("/profile", response_class=HTMLResponse)
 async def save_profile(
     page: AccountForm,
-    email: Annotated[str, Form(max_length=320)] = "",
-    full_name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[Text, Form(max_length=320)] = "",
+    full_name: Annotated[Text, Form(max_length=200)] = "",
 ) -> Response:
     """Change the e-mail address and full name (blank clears them)."""
     try:
@@ -100,7 +101,7 @@ async def end_session(session_id: uuid.UUID, page: AccountForm, source: Source) 
 
 @router.post("/passkeys/{passkey_id}/rename", response_class=HTMLResponse)
 async def rename_passkey(
-    passkey_id: uuid.UUID, page: AccountForm, name: Annotated[str, Form(min_length=1, max_length=100)]
+    passkey_id: uuid.UUID, page: AccountForm, name: Annotated[Text, Form(min_length=1, max_length=100)]
 ) -> Response:
     """Rename one of your passkeys."""
     await credentials.rename(user_id=page.principal.user.id, passkey_id=passkey_id, name=name)
@@ -118,7 +119,7 @@ async def remove_passkey(passkey_id: uuid.UUID, page: AccountForm, source: Sourc
 
 @router.post("/identities/{provider}/unlink", response_class=HTMLResponse)
 async def unlink_identity(
-    provider: Annotated[str, Path(max_length=40)], page: AccountForm, source: Source
+    provider: Annotated[Text, Path(max_length=40)], page: AccountForm, source: Source
 ) -> Response:
     """Unlink another provider's identity, unless it is the last way to sign in."""
     user = page.principal.user
@@ -129,7 +130,7 @@ async def unlink_identity(
 
 @router.post("/apps/{client_id}/forget", response_class=HTMLResponse)
 async def forget_app(
-    client_id: Annotated[str, Path(max_length=64)], page: AccountForm, source: Source
+    client_id: Annotated[Text, Path(max_length=CLIENT_ID_MAX_LENGTH)], page: AccountForm, source: Source
 ) -> Response:
     """Take back an app's access: its consent is forgotten and every token it holds for you stops working."""
     user = page.principal.user

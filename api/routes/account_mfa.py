@@ -9,6 +9,7 @@ from api.errors import DomainError
 from api.http.deps import Source
 from api.observability import audit
 from api.routes.account_forms import AccountForm, AccountFormRoute
+from api.schemas.common import Text
 from api.services import mfa
 
 router = APIRouter(prefix="/account/mfa", include_in_schema=False, route_class=AccountFormRoute)
@@ -23,7 +24,7 @@ async def set_up_mfa(page: AccountForm, password: Annotated[str, Form(max_length
 
 @router.post("/confirm", response_class=HTMLResponse)
 async def confirm_mfa(
-    page: AccountForm, source: Source, code: Annotated[str, Form(max_length=20)]
+    page: AccountForm, source: Source, code: Annotated[Text, Form(max_length=20)]
 ) -> Response:
     """Turn two-factor on with the first code; the recovery codes, shown this once."""
     principal, state = page.principal, page.state

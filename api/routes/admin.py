@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, status
 from fastapi.exceptions import RequestValidationError
 
 from api.db.models import User
+from api.http import routing
 from api.http.deps import AdminUser, Source
 from api.observability import audit
 from api.passkeys import credentials
@@ -17,6 +18,8 @@ router = APIRouter(prefix="/users", tags=["admin"], responses=AUTHENTICATED)
 
 # ids are 32-bit integers in the database: anything else is a 422, not a database error
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# /users/me is GET /users/me's alone
+USER = routing.segment_except("user_id", "me")
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"description": "User not found"}}
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -35,13 +38,13 @@ async def list_users(
     return UserPage(items=[UserOut.model_validate(user) for user in users], total=total)
 
 
-@router.get("/{user_id}", response_model=UserOut, responses=NOT_FOUND)
+@router.get(f"/{USER}", response_model=UserOut, responses=NOT_FOUND)
 async def read_user(user_id: UserId, _admin: AdminUser) -> User:
     """One account."""
     return await admin.get(user_id)
 
 
-@router.patch("/{user_id}", response_model=UserOut, responses={**NOT_FOUND, **CONFLICT})
+@router.patch(f"/{USER}", response_model=UserOut, responses={**NOT_FOUND, **CONFLICT})
 async def update_user(user_id: UserId, body: AdminUserUpdate, admin_user: AdminUser, source: Source) -> User:
     """Change an account; disabling it ends its sessions at once."""
     changes = body.model_dump(exclude_unset=True)
@@ -62,7 +65,7 @@ async def update_user(user_id: UserId, body: AdminUserUpdate, admin_user: AdminU
     return user
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, **CONFLICT})
+@router.delete(f"/{USER}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, **CONFLICT})
 async def delete_user(user_id: UserId, admin_user: AdminUser, source: Source) -> None:
     """Delete an account with its sessions."""
     await admin.delete(user_id)

@@ -15,6 +15,8 @@ from api.observability import audit
 from api.oidc import authorization, consents, requests
 from api.oidc.authorization import AskConsent, SignInFirst
 from api.oidc.requests import AuthorizationRequest
+from api.routes.responses import UNUSABLE_PARAMETERS, form_body
+from api.schemas.common import NO_NUL, PARAMETER_MAX_LENGTH
 from api.services import clients
 from api.services.principals import Principal
 from api.services.sessions import RequestSource
@@ -28,7 +30,7 @@ def _query(name: str, description: str, *, required: bool = False) -> dict[str, 
         "name": name,
         "in": "query",
         "required": required,
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": NO_NUL, "maxLength": browser.parameter_limit(name)},
         "description": description,
     }
 
@@ -47,6 +49,12 @@ _AUTHORIZE_PARAMETERS = [
     _query("max_age", "seconds: an older sign-in asks for the password again"),
     _query("login_hint", "fills in the username on the login page"),
 ]
+# the same parameters as a form (OpenID Connect Core 3.1.2.1), and the consent page's decision
+_FORM = form_body(
+    _AUTHORIZE_PARAMETERS,
+    decision={"type": "string", "enum": ["allow", "deny"]},
+    csrf_token={"type": "string", "maxLength": PARAMETER_MAX_LENGTH, "pattern": NO_NUL},
+)
 _BROWSER_ANSWERS: dict[int | str, dict[str, Any]] = {
     status.HTTP_200_OK: {"description": "A page: the consent page", "content": {"text/html": {}}},
     status.HTTP_302_FOUND: {"description": "To the login page, or back to the app with a code or an error"},
@@ -54,6 +62,7 @@ _BROWSER_ANSWERS: dict[int | str, dict[str, Any]] = {
         "description": "An unknown client or a redirect URI it did not register: a page, never a redirect",
         "content": {"text/html": {}},
     },
+    **UNUSABLE_PARAMETERS,
 }
 
 
@@ -68,7 +77,15 @@ async def authorize(request: Request, principal: BrowserPrincipal, state: State,
     return await _authorize(request, await browser.request_parameters(request), principal, state, source)
 
 
-@router.post("/authorize", response_class=HTMLResponse, include_in_schema=False)
+@router.post(
+    "/authorize",
+    response_class=HTMLResponse,
+    responses={
+        **_BROWSER_ANSWERS,
+        status.HTTP_403_FORBIDDEN: {"description": "A decision without the CSRF token"},
+    },
+    openapi_extra={"requestBody": _FORM},
+)
 async def authorize_form(
     request: Request, principal: BrowserPrincipal, state: State, source: Source
 ) -> Response:

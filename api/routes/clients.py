@@ -11,12 +11,13 @@ from api.http.deps import AdminUser, Source, State
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
 from api.schemas.clients import ClientCreate, ClientCreated, ClientOut, ClientSecret, ClientUpdate
+from api.schemas.common import CLIENT_ID_MAX_LENGTH, Text
 from api.services import clients
 from api.services.state import AppState
 
 router = APIRouter(prefix="/clients", tags=["clients"], responses=AUTHENTICATED)
 
-ClientId = Annotated[str, Path(max_length=64)]
+ClientId = Annotated[Text, Path(max_length=CLIENT_ID_MAX_LENGTH)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"description": "Client not found"}}
 
 

@@ -9,6 +9,7 @@ from api.observability import audit
 from api.oidc import consents
 from api.oidc.consents import Granted
 from api.routes.responses import AUTHENTICATED
+from api.schemas.common import CLIENT_ID_MAX_LENGTH, Text
 from api.schemas.consents import ConsentOut
 
 router = APIRouter(prefix="/user/me/consents", tags=["users"], responses=AUTHENTICATED)
@@ -26,7 +27,7 @@ async def list_consents(user: CurrentUser) -> list[Granted]:
     responses={status.HTTP_404_NOT_FOUND: {"description": "You have not allowed this app anything"}},
 )
 async def forget_consent(
-    client_id: Annotated[str, Path(max_length=64)], user: CurrentUser, source: Source
+    client_id: Annotated[Text, Path(max_length=CLIENT_ID_MAX_LENGTH)], user: CurrentUser, source: Source
 ) -> Response:
     """Take back what you allowed an app: it asks again next time, and every token it holds stops working."""
     await consents.forget(user_id=user.id, client_id=client_id)

@@ -5,7 +5,7 @@ A GET only shows a page: a link's token is used only by the form the page posts 
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
@@ -15,10 +15,14 @@ from api.http.deps import Source, State
 from api.http.rendering import render
 from api.observability import audit
 from api.routes.email import RESET_ACCEPTED
+from api.schemas.common import Text
 from api.schemas.email import ForgotPassword
 from api.services import recovery
 
-router = APIRouter(include_in_schema=False)
+# the pages a mail's link opens share their paths with the API's POSTs, so they are documented too
+router = APIRouter(tags=["pages"])
+# a link's token, as the mail gave it
+LinkToken = Annotated[Text, Query(max_length=200)]
 
 
 def _elsewhere(request: Request, template: str, **context: Any) -> HTMLResponse | None:
@@ -35,9 +39,9 @@ async def forgot_password_page(request: Request) -> HTMLResponse:
     return render(request, "forgot_password.html", error=None, done=None)
 
 
-@router.post("/forgot-password/form", response_class=HTMLResponse)
+@router.post("/forgot-password/form", response_class=HTMLResponse, include_in_schema=False)
 async def forgot_password_form(
-    request: Request, email: Annotated[str, Form(max_length=320)], state: State, source: Source
+    request: Request, email: Annotated[Text, Form(max_length=320)], state: State, source: Source
 ) -> HTMLResponse:
     """Ask for a reset link from the page."""
     if refused := _elsewhere(request, "forgot_password.html", done=None):
@@ -67,7 +71,7 @@ async def forgot_password_form(
 
 
 @router.get("/reset-password", response_class=HTMLResponse)
-async def reset_password_page(request: Request, state: State, token: str = "") -> HTMLResponse:
+async def reset_password_page(request: Request, state: State, token: LinkToken = "") -> HTMLResponse:
     """The form that sets a new password; the token is used only when it is posted."""
     return render(
         request,
@@ -79,10 +83,10 @@ async def reset_password_page(request: Request, state: State, token: str = "") -
     )
 
 
-@router.post("/reset-password/form", response_class=HTMLResponse)
+@router.post("/reset-password/form", response_class=HTMLResponse, include_in_schema=False)
 async def reset_password_form(
     request: Request,
-    token: Annotated[str, Form(max_length=200)],
+    token: Annotated[Text, Form(max_length=200)],
     new_password: Annotated[str, Form(max_length=128)],
     state: State,
     source: Source,
@@ -107,14 +111,14 @@ async def reset_password_form(
 
 
 @router.get("/verify-email", response_class=HTMLResponse)
-async def verify_email_page(request: Request, token: str = "") -> HTMLResponse:
+async def verify_email_page(request: Request, token: LinkToken = "") -> HTMLResponse:
     """A page with one button that verifies the address; opening the link alone verifies nothing."""
     return render(request, "verify_email.html", token=token, error=None, done=False)
 
 
-@router.post("/verify-email/form", response_class=HTMLResponse)
+@router.post("/verify-email/form", response_class=HTMLResponse, include_in_schema=False)
 async def verify_email_form(
-    request: Request, token: Annotated[str, Form(max_length=200)], state: State, source: Source
+    request: Request, token: Annotated[Text, Form(max_length=200)], state: State, source: Source
 ) -> HTMLResponse:
     """Verify the address from the page's button."""
     if refused := _elsewhere(request, "verify_email.html", token=token, done=False):

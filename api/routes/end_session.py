@@ -12,6 +12,8 @@ from api.http.deps import BrowserPrincipal, Source, State
 from api.http.rendering import render
 from api.observability import audit
 from api.oidc import logout
+from api.routes.responses import UNUSABLE_PARAMETERS, form_body
+from api.schemas.common import NO_NUL, PARAMETER_MAX_LENGTH
 from api.services import sessions
 from api.services.principals import Principal
 from api.services.sessions import RequestSource
@@ -19,7 +21,13 @@ from api.services.state import AppState
 
 router = APIRouter(tags=["openid connect"])
 _PARAMETERS = [
-    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "pattern": NO_NUL, "maxLength": browser.parameter_limit(name)},
+        "description": description,
+    }
     for name, description in (
         ("id_token_hint", "an id_token we issued to the app (an expired one asks first)"),
         ("client_id", "the app's client_id"),
@@ -27,10 +35,17 @@ _PARAMETERS = [
         ("state", "returned to the app with the redirect"),
     )
 ]
+# the same parameters as a form; `logout` (with the page's csrf_token) confirms the confirmation page
+_FORM = form_body(
+    _PARAMETERS,
+    logout={"type": "string", "maxLength": PARAMETER_MAX_LENGTH, "pattern": NO_NUL},
+    csrf_token={"type": "string", "maxLength": PARAMETER_MAX_LENGTH, "pattern": NO_NUL},
+)
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     status.HTTP_200_OK: {"description": "Signed out, or a page asking first", "content": {"text/html": {}}},
     status.HTTP_302_FOUND: {"description": "Signed out: back to the app's post_logout_redirect_uri"},
     status.HTTP_400_BAD_REQUEST: {"description": "A hint not signed here", "content": {"text/html": {}}},
+    **UNUSABLE_PARAMETERS,
 }
 
 
@@ -44,7 +59,12 @@ async def end_session(
     return await _end_session(request, await browser.request_parameters(request), principal, state, source)
 
 
-@router.post("/end-session", response_class=HTMLResponse, include_in_schema=False)
+@router.post(
+    "/end-session",
+    response_class=HTMLResponse,
+    responses={**_ANSWERS, status.HTTP_403_FORBIDDEN: {"description": "Confirmed without the CSRF token"}},
+    openapi_extra={"requestBody": _FORM},
+)
 async def end_session_form(
     request: Request, principal: BrowserPrincipal, state: State, source: Source
 ) -> Response:

@@ -10,11 +10,12 @@ from api.db.models import IdentityProvider
 from api.http.deps import AdminUser, CurrentUser, Source, State
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
+from api.schemas.common import Text
 from api.schemas.social import IdentityOut, ProviderCreate, ProviderOut
 from api.social import identities, providers
 from api.social.identities import Linked
 
-ProviderName = Annotated[str, Path(max_length=40)]
+ProviderName = Annotated[Text, Path(max_length=40)]
 mine = APIRouter(prefix="/user/me/identities", tags=["identity providers"], responses=AUTHENTICATED)
 admin = APIRouter(prefix="/identity-providers", tags=["identity providers"], responses=AUTHENTICATED)
 

@@ -11,6 +11,7 @@ from api.http.credentials import client_credentials
 from api.http.deps import Source, State
 from api.http.oauth_errors import NO_STORE, Refusal
 from api.observability import audit
+from api.schemas.common import CLIENT_ID_MAX_LENGTH, Text
 from api.schemas.tokens import OAuthError
 from api.services import clients, introspection
 
@@ -20,8 +21,8 @@ class IntrospectionRequest(BaseModel):
 
     token: str | None = None
     token_type_hint: str | None = Field(default=None, description="ignored: every kind is tried")
-    client_id: str | None = None
-    client_secret: str | None = None
+    client_id: Text | None = Field(default=None, max_length=CLIENT_ID_MAX_LENGTH)
+    client_secret: Text | None = None
 
 
 async def introspect_token(

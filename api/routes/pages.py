@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
@@ -10,22 +10,27 @@ from api.errors import DomainError
 from api.http import browser, rendering
 from api.http.deps import OptionalPrincipal, Source, State
 from api.http.rendering import logged_in, render
+from api.schemas.common import PARAMETER_MAX_LENGTH, Text
 from api.schemas.users import UserCreate
 from api.services import grants, users
 from api.services.state import AppState
 
-router = APIRouter(include_in_schema=False)
+# documented where a page shares its path with the API (GET /register, POST /register): the rest is hidden
+router = APIRouter(tags=["pages"])
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def home(request: Request, principal: OptionalPrincipal) -> HTMLResponse:
     """Home: whether you are logged in, and as whom."""
     return render(request, "index.html", principal=principal)
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 async def login_page(
-    request: Request, principal: OptionalPrincipal, next: str = "/", login_hint: str = ""
+    request: Request,
+    principal: OptionalPrincipal,
+    next: Annotated[Text, Query(max_length=PARAMETER_MAX_LENGTH)] = "/",
+    login_hint: Annotated[Text, Query(max_length=320)] = "",
 ) -> HTMLResponse:
     """The login form; it posts to the token URL itself."""
     return await rendering.login_page(
@@ -33,8 +38,10 @@ async def login_page(
     )
 
 
-@router.get("/private", response_class=HTMLResponse)
-async def private_page(request: Request, principal: OptionalPrincipal, verification: str = "") -> Response:
+@router.get("/private", response_class=HTMLResponse, include_in_schema=False)
+async def private_page(
+    request: Request, principal: OptionalPrincipal, verification: Annotated[Text, Query(max_length=100)] = ""
+) -> Response:
     """Only for logged-in users; anyone else goes to the login page first."""
     if principal is None:
         return RedirectResponse("/login?next=/private", status_code=status.HTTP_303_SEE_OTHER)
@@ -72,7 +79,7 @@ async def register_page(request: Request, state: State) -> HTMLResponse:
     )
 
 
-@router.post("/register/form", response_class=HTMLResponse)
+@router.post("/register/form", response_class=HTMLResponse, include_in_schema=False)
 async def register_from_page(
     request: Request, form: Annotated[RegistrationForm, Form()], source: Source, state: State
 ) -> Response:
@@ -109,7 +116,7 @@ async def register_from_page(
     return logged_in(issued, target="/", settings=state.settings)
 
 
-@router.get("/docs", response_class=HTMLResponse)
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
 async def swagger_ui(request: Request) -> HTMLResponse:
     """Swagger UI, served with its assets from this service (no CDN) and no inline script."""
     return render(request, "docs.html", title=request.app.title, openapi_url=request.app.openapi_url)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from api.db.models import Passkey
+from api.http import routing
 from api.http.deps import CurrentUser, Source, State
 from api.observability import audit
 from api.passkeys import ceremonies, credentials, sign_in
@@ -21,6 +22,9 @@ from api.schemas.passkeys import (
     SignInOptionsRequest,
 )
 from api.services import throttle, users
+
+# /user/me/passkeys/options is POST /user/me/passkeys/options's alone
+PASSKEY = routing.segment_except("passkey_id", "options")
 
 router = APIRouter(prefix="/user/me/passkeys", tags=["passkeys"], responses=AUTHENTICATED)
 sign_in_router = APIRouter(tags=["passkeys"])
@@ -65,13 +69,13 @@ async def list_passkeys(user: CurrentUser) -> list[Passkey]:
     return await credentials.of_user(user.id)
 
 
-@router.patch("/{passkey_id}", response_model=PasskeyOut, responses=NOT_FOUND)
+@router.patch(f"/{PASSKEY}", response_model=PasskeyOut, responses=NOT_FOUND)
 async def rename_passkey(passkey_id: uuid.UUID, body: PasskeyRename, user: CurrentUser) -> Passkey:
     """Rename one of your passkeys."""
     return await credentials.rename(user_id=user.id, passkey_id=passkey_id, name=body.name)
 
 
-@router.delete("/{passkey_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+@router.delete(f"/{PASSKEY}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def remove_passkey(passkey_id: uuid.UUID, user: CurrentUser, source: Source) -> Response:
     """Remove one of your passkeys: it signs in no more."""
     await credentials.remove(user_id=user.id, passkey_id=passkey_id)

@@ -31,3 +31,15 @@ MALFORMED_BODY: Responses = {
         "description": "Request body over MAX_BODY_BYTES",
     },
 }
+
+# the routes that read a browser's parameters themselves refuse, as the schemas do, a NUL or an overlong value
+UNUSABLE_PARAMETERS: Responses = {
+    status.HTTP_422_UNPROCESSABLE_CONTENT: {"description": "A parameter with a NUL character, or too long"}
+}
+
+
+def form_body(parameters: list[dict[str, Any]], **more: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAPI request body: these query parameters as a form's fields, and `more`."""
+    properties = {parameter["name"]: parameter["schema"] for parameter in parameters}
+    schema = {"type": "object", "properties": {**properties, **more}}
+    return {"content": {"application/x-www-form-urlencoded": {"schema": schema}}}

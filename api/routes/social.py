@@ -12,13 +12,14 @@ from api.http import browser
 from api.http.deps import BrowserPrincipal, Source, State
 from api.http.rendering import logged_in, login_page, render, second_step
 from api.observability import audit
+from api.schemas.common import PARAMETER_MAX_LENGTH, Text
 from api.services import challenges, grants
 from api.services.state import AppState
 from api.social import accounts, discovery, flow, providers
 from api.social.outbound import ProviderUnavailable
 
 FLOW_COOKIE = "sign_in_flow"
-ProviderName = Annotated[str, Path(max_length=40)]
+ProviderName = Annotated[Text, Path(max_length=40)]
 
 pages = APIRouter(include_in_schema=False)
 
@@ -33,8 +34,8 @@ async def start_sign_in(
     request: Request,
     principal: BrowserPrincipal,
     state: State,
-    csrf_token: Annotated[str | None, Form(max_length=200)] = None,
-    next: Annotated[str, Form(max_length=4000)] = "/",
+    csrf_token: Annotated[Text | None, Form(max_length=200)] = None,
+    next: Annotated[Text, Form(max_length=PARAMETER_MAX_LENGTH)] = "/",
     link: Annotated[bool, Form()] = False,
 ) -> Response:
     """Go to the provider to sign in (or, from the account page, to link it); a form post, never a GET."""

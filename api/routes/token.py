@@ -4,7 +4,7 @@ revocation."""
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.core import scopes
 from api.core.jwt import InvalidToken
@@ -82,7 +82,10 @@ async def issue_token(
 class RevocationRequest(BaseModel):
     """RFC 7009's form fields."""
 
-    token: str | None = None
+    # documented as required; left optional here so that its absence is RFC 6749's 400, not a 422
+    model_config = ConfigDict(json_schema_extra={"required": ["token"]})
+
+    token: str | None = Field(default=None, json_schema_extra={"minLength": 1})
     token_type_hint: str | None = None
 
 

@@ -8,6 +8,7 @@ from api.errors import InvalidClient
 from api.http.credentials import client_credentials
 from api.http.oauth_errors import Refusal
 from api.oidc import exchange
+from api.schemas.common import CLIENT_ID_MAX_LENGTH, Text
 from api.services import clients, grants
 from api.services.sessions import RequestSource
 from api.services.state import AppState
@@ -21,27 +22,33 @@ _GRANT_TYPES = frozenset({*clients.GRANT_TYPES, MFA_OTP, PASSKEY})
 class TokenRequest(BaseModel):
     """The token endpoint's form fields; all optional, so a missing one is RFC 6749's invalid_request."""
 
-    grant_type: str | None = None
+    grant_type: Text | None = None
     username: str | None = None
     password: str | None = None
-    otp: str | None = Field(
+    otp: Text | None = Field(
         default=None, description="a TOTP or recovery code: with the password, or for mfa_otp"
     )
-    mfa_token: str | None = Field(
+    mfa_token: Text | None = Field(
         default=None, description="grant_type=mfa_otp: the token of the mfa_required answer"
     )
     refresh_token: str | None = None
-    code: str | None = Field(default=None, description="grant_type=authorization_code: the code")
-    redirect_uri: str | None = Field(default=None, description="authorization_code: as in the request")
-    code_verifier: str | None = Field(default=None, description="authorization_code: the PKCE verifier")
-    challenge_id: str | None = Field(
+    code: Text | None = Field(default=None, description="grant_type=authorization_code: the code")
+    redirect_uri: Text | None = Field(default=None, description="authorization_code: as in the request")
+    code_verifier: Text | None = Field(default=None, description="authorization_code: the PKCE verifier")
+    challenge_id: Text | None = Field(
         default=None, description="grant_type=passkey: from /passkeys/login/options"
     )
-    credential: str | None = Field(default=None, description="grant_type=passkey: AuthenticationResponseJSON")
-    scope: str | None = None
-    client_id: str | None = Field(default=None, description="client_secret_post, or a public client's id")
-    client_secret: str | None = Field(default=None, description="client_secret_post")
-    next: str | None = Field(default=None, description="login page only: the path to go to afterwards")
+    credential: Text | None = Field(
+        default=None, description="grant_type=passkey: AuthenticationResponseJSON"
+    )
+    scope: Text | None = None
+    client_id: Text | None = Field(
+        default=None,
+        max_length=CLIENT_ID_MAX_LENGTH,
+        description="client_secret_post, or a public client's id",
+    )
+    client_secret: Text | None = Field(default=None, description="client_secret_post")
+    next: Text | None = Field(default=None, description="login page only: the path to go to afterwards")
 
 
 async def grant(

@@ -5,12 +5,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.schemas.common import Text
+
 GrantType = Literal["authorization_code", "client_credentials", "password", "refresh_token"]
 # scope names as RFC 6749 writes them; which exist is checked against the settings
-ScopeName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\x21\x23-\x5b\x5d-\x7e]+$")]
+ScopeName = Annotated[Text, Field(min_length=1, max_length=100, pattern=r"^[\x21\x23-\x5b\x5d-\x7e]+$")]
 # compared as strings, so kept exactly as registered; which are allowed is checked by the service
-RedirectUri = Annotated[str, Field(min_length=1, max_length=2000)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+RedirectUri = Annotated[Text, Field(min_length=1, max_length=2000)]
+Name = Annotated[Text, Field(min_length=1, max_length=200)]
 
 
 def _split(value: object) -> object:

@@ -4,12 +4,13 @@ from pydantic import BaseModel, Field
 
 from api.core.emails import Email
 from api.core.passwords import MAX_PASSWORD_LENGTH
+from api.schemas.common import Text
 
 
 class EmailTokenBody(BaseModel):
     """The token of a link in a mail."""
 
-    token: str = Field(max_length=200)
+    token: Text = Field(max_length=200)
 
 
 class ForgotPassword(BaseModel):
@@ -21,7 +22,7 @@ class ForgotPassword(BaseModel):
 class PasswordReset(BaseModel):
     """The reset link's token, and the new password."""
 
-    token: str = Field(max_length=200)
+    token: Text = Field(max_length=200)
     new_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
 
 

@@ -3,6 +3,7 @@
 from pydantic import BaseModel, Field
 
 from api.core.passwords import MAX_PASSWORD_LENGTH
+from api.schemas.common import Text
 
 
 class PasswordConfirmation(BaseModel):
@@ -14,7 +15,7 @@ class PasswordConfirmation(BaseModel):
 class TotpCode(BaseModel):
     """A code from the authenticator app."""
 
-    code: str = Field(max_length=20, examples=["123456"])
+    code: Text = Field(max_length=20, examples=["123456"])
 
 
 class TotpEnrolment(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.core.passwords import MAX_PASSWORD_LENGTH
+from api.schemas.common import Text
 
 Name = Field(min_length=1, max_length=100)
 
@@ -27,13 +28,13 @@ class PasskeyCreate(BaseModel):
     """The browser's RegistrationResponseJSON (`PublicKeyCredential.toJSON()`), and a name for the passkey."""
 
     credential: dict[str, Any]
-    name: str | None = Field(default=None, max_length=100)
+    name: Text | None = Field(default=None, max_length=100)
 
 
 class PasskeyRename(BaseModel):
     """A passkey's new name."""
 
-    name: str = Name
+    name: Text = Name
 
 
 class PasskeyOut(BaseModel):

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from api.core import usernames
 from api.core.emails import Email
@@ -21,6 +22,16 @@ def _printable(value: str | None) -> str | None:
 
 # a name as people write it: any text, but no NUL, newline or other control character
 FullName = Annotated[str | None, Field(default=None, max_length=200), AfterValidator(_printable)]
+
+
+def _boolean_only(schema: JsonDict) -> None:
+    # the route refuses null (422) like any other non-boolean: the flag is left out to keep it as it is
+    schema.pop("anyOf", None)
+    schema.pop("default", None)
+    schema["type"] = "boolean"
+
+
+Flag = Annotated[bool | None, Field(json_schema_extra=_boolean_only)]
 
 
 class UserCreate(BaseModel):
@@ -98,8 +109,8 @@ class UserPage(BaseModel):
 class AdminUserUpdate(BaseModel):
     """What an administrator may change in any account; fields left out stay as they are."""
 
-    disabled: bool | None = None
-    is_admin: bool | None = None
+    disabled: Flag = None
+    is_admin: Flag = None
     email: Email | None = None
     full_name: FullName = None
 
