@@ -176,6 +176,8 @@ class OAuthClient(Model):
     # a first-party app: no consent page
     trusted = fields.BooleanField(default=False, db_default=False)
     id_token_signed_response_alg = fields.CharField(max_length=8, default="RS256", db_default="RS256")
+    # the roles its tokens may carry; null: every role
+    allowed_roles: list[str] | None = fields.JSONField(null=True)
 
     class Meta:
         table = "oauth_clients"
@@ -390,3 +392,86 @@ class Identity(Model):
     class Meta:
         table = "identities"
         unique_together = (("issuer", "subject"),)
+
+
+class Role(Model):
+    """A role the team's other apps authorize on (`billing-admin`), named by a slug."""
+
+    name = fields.CharField(max_length=64, primary_key=True)
+    description = fields.CharField(max_length=500, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "roles"
+        manager = TrackedManager()
+
+
+class Group(Model):
+    """A group of users: each member holds every role of the group."""
+
+    name = fields.CharField(max_length=64, primary_key=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "role_groups"
+        manager = TrackedManager()
+
+
+class GroupRole(Model):
+    """A role a group gives its members."""
+
+    id = fields.IntField(primary_key=True)
+    group: fields.ForeignKeyRelation[Group] = fields.ForeignKeyField(
+        "models.Group", related_name="role_links", on_delete=fields.CASCADE
+    )
+    role: fields.ForeignKeyRelation[Role] = fields.ForeignKeyField(
+        "models.Role", related_name="group_links", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "group_roles"
+        unique_together = (("group", "role"),)
+        manager = TrackedManager()
+
+
+class GroupMember(Model):
+    """A user's membership of a group."""
+
+    id = fields.IntField(primary_key=True)
+    group: fields.ForeignKeyRelation[Group] = fields.ForeignKeyField(
+        "models.Group", related_name="members", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="group_links", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "group_members"
+        unique_together = (("group", "user"),)
+        manager = TrackedManager()
+
+
+class UserRole(Model):
+    """A role granted to a user directly."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="role_links", on_delete=fields.CASCADE
+    )
+    role: fields.ForeignKeyRelation[Role] = fields.ForeignKeyField(
+        "models.Role", related_name="user_links", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "user_roles"
+        unique_together = (("user", "role"),)
+        manager = TrackedManager()
+
+
+# a `GET /user/me` answer with the `roles` scope shows the effective roles: a grant or a membership touches
+# its user; a role, a group or a group's roles touch everyone (rare administrative writes)
+watch(UserRole, Watch(user_field="user_id", on_create=True))
+watch(GroupMember, Watch(user_field="user_id", on_create=True))
+watch(GroupRole, Watch(user_field=None, on_create=True))
+watch(Group, Watch(user_field=None))
+watch(Role, Watch(user_field=None))

@@ -21,10 +21,12 @@ from api.db import changes, internals
 
 @dataclass(frozen=True, slots=True)
 class Watch:
-    """Which column names the user a row concerns, and which fields an answer reads (None: every one)."""
+    """Which column names the user a row concerns (None: every user), which fields an answer reads (None:
+    every one), and whether a new row changes an answer (a role granted does; a new session does not)."""
 
-    user_field: str
+    user_field: str | None
     fields: frozenset[str] | None = None
+    on_create: bool = False
 
     def matters(self, written: Iterable[str] | None) -> bool:
         """Whether a write of these fields (None: every field) can change an answer."""
@@ -43,10 +45,17 @@ class TrackedQuerySet(QuerySet[Any]):
         watch = WATCHED[self.model]
         if not watch.matters(kwargs):
             return super().update(**kwargs)
+        if watch.user_field is None:
+            changes.touched_everyone()
+            return super().update(**kwargs)
         return internals.noted_update(self, kwargs, user_field=watch.user_field, noted=_note)
 
     def delete(self) -> DeleteQuery:
-        return internals.noted_delete(self, user_field=WATCHED[self.model].user_field, noted=_note)
+        user_field = WATCHED[self.model].user_field
+        if user_field is None:
+            changes.touched_everyone()
+            return super().delete()
+        return internals.noted_delete(self, user_field=user_field, noted=_note)
 
     def bulk_update(self, *_args: Any, **_kwargs: Any) -> Any:
         raise TypeError(f"bulk_update of {self.model.__name__} would not note the users it touches")
@@ -68,14 +77,20 @@ def watch(model: type[Model], how: Watch) -> None:
     """Note the users every write of `model` touches."""
     WATCHED[model] = how
 
+    def note(instance: Model) -> None:
+        if how.user_field is None:
+            changes.touched_everyone()
+        else:
+            changes.touched([int(getattr(instance, how.user_field))])
+
     async def saved(
         _sender: type[Model], instance: Model, created: bool, _db: Any, update_fields: list[str] | None
     ) -> None:
-        if not created and how.matters(update_fields):
-            changes.touched([int(getattr(instance, how.user_field))])
+        if how.on_create if created else how.matters(update_fields):
+            note(instance)
 
     async def deleted(_sender: type[Model], instance: Model, _db: Any) -> None:
-        changes.touched([int(getattr(instance, how.user_field))])
+        note(instance)
 
     post_save(model)(saved)
     post_delete(model)(deleted)
