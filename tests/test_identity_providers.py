@@ -119,6 +119,17 @@ async def test_an_unreachable_issuer_or_a_bad_name_is_422(admin: Admin) -> None:
     assert bad_name.status_code == 422 and bad_name.json()["detail"][0]["loc"] == ["body", "name"]
 
 
+@pytest.mark.parametrize("host", ["0" * 64 + ".example", "a." * 130 + "example"])
+async def test_an_issuer_whose_host_no_resolver_takes_is_422_not_a_server_error(
+    admin: Admin, host: str
+) -> None:
+    refused = await admin.client.post(
+        "/identity-providers", json=_body(f"https://{host}"), headers=admin.headers
+    )
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "issuer"]
+    assert await IdentityProvider.all().count() == 0
+
+
 async def test_removing_a_provider_is_204_then_404(admin: Admin, issuer: ThreadingHTTPServer) -> None:
     issuer.document = _document(_url(issuer))  # type: ignore[attr-defined]
     await admin.client.post("/identity-providers", json=_body(_url(issuer)), headers=admin.headers)

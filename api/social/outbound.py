@@ -109,7 +109,8 @@ async def _addresses(host: str, port: int) -> list[str]:
     except ValueError:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError:
+        except (OSError, UnicodeError):
+            # UnicodeError: a name the IDNA codec refuses (a label over 63 characters) names no host either
             raise ProviderUnavailable(f"{host}: no such host") from None
         found = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if any(_is_link_local(ip_address(address.split("%")[0])) for address in found):
