@@ -109,8 +109,8 @@ async def _addresses(host: str, port: int) -> list[str]:
     except ValueError:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError:
-            raise ProviderUnavailable(f"{host}: no such host") from None
+        except (OSError, UnicodeError):  # UnicodeError: a label the IDNA codec refuses (over 63 characters)
+            raise ProviderUnavailable(f"{host[:100]}: no such host") from None
         found = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if any(_is_link_local(ip_address(address.split("%")[0])) for address in found):
         raise ProviderUnavailable(f"{host} is a link-local address: refused")
