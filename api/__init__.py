@@ -44,12 +44,14 @@ from api.routes import (
     email,
     email_pages,
     end_session,
+    groups,
     identity_providers,
     mfa,
     oidc,
     ops,
     pages,
     passkeys,
+    roles,
     social,
     token,
     users,
@@ -150,6 +152,9 @@ def create_app(
     app.include_router(users.router)
     app.include_router(mfa.router)
     app.include_router(admin.router)
+    app.include_router(roles.router)
+    app.include_router(roles.users_router)
+    app.include_router(groups.router)
     app.include_router(clients.router)
     app.include_router(email.router)
     app.include_router(email_pages.router)

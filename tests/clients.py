@@ -25,6 +25,7 @@ CLIENT_FIELDS = {
     "require_pkce",
     "trusted",
     "id_token_signed_response_alg",
+    "allowed_roles",
 }
 INTROSPECTION_FIELDS = {"active", "scope", "client_id", "sub", "exp", "iat", "token_type"}
 INVALID_CLIENT = {

@@ -256,6 +256,16 @@ REACHES_A_QUERY: list[R] = [
     ),
     ("admin", "PATCH", "/users/1", {"json": {"email": "HOSTILE"}}),
     ("admin", "PATCH", "/users/1", {"json": {"full_name": "HOSTILE"}}),
+    ("admin", "POST", "/roles", {"json": {"name": "HOSTILE"}}),
+    ("admin", "POST", "/roles", {"json": {"name": "support", "description": "HOSTILE"}}),
+    ("admin", "DELETE", "/roles/HOSTILE", {}),
+    ("admin", "POST", "/groups", {"json": {"name": "HOSTILE"}}),
+    ("admin", "POST", "/groups", {"json": {"name": "helpdesk", "roles": ["HOSTILE"]}}),
+    ("admin", "GET", "/groups/HOSTILE", {}),
+    ("admin", "PUT", "/groups/HOSTILE/roles/HOSTILE", {}),
+    ("admin", "DELETE", "/groups/HOSTILE/members/1", {}),
+    ("admin", "PUT", "/users/1/roles/HOSTILE", {}),
+    ("admin", "PATCH", "/clients/HOSTILE", {"json": {"allowed_roles": ["HOSTILE"]}}),
 ]
 
 

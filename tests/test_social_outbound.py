@@ -126,6 +126,11 @@ async def test_a_link_local_provider_is_refused(tmp_path: Path, issuer: str) -> 
         assert "link-local" in _refusal(await _add(client, headers, issuer))
 
 
+async def test_a_host_name_with_a_label_over_63_characters_is_refused_not_a_500(tmp_path: Path) -> None:
+    async with _admin(tmp_path) as (client, headers):
+        assert "no such host" in _refusal(await _add(client, headers, "https://" + "0" * 400))
+
+
 async def test_a_redirect_is_not_followed(tmp_path: Path, servers: list[ThreadingHTTPServer]) -> None:
     elsewhere = _url(servers[1])
 

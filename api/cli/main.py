@@ -1,5 +1,5 @@
-"""The command line behind `python run.py`: serve (the default), migrate, create-admin, rotate-keys and
-create-client."""
+"""The command line behind `python run.py`: serve (the default), migrate, create-admin, rotate-keys,
+create-client, add-provider, add-role and grant-role."""
 
 import argparse
 import asyncio
@@ -10,7 +10,7 @@ from typing import Any
 import uvicorn
 
 from api.bootstrap import prepare_database
-from api.cli import oauth, providers
+from api.cli import oauth, providers, roles
 from api.cli.accounts import create_admin_command, migrate_command
 from api.config import Settings, get_settings
 from api.db import migrator
@@ -114,6 +114,7 @@ def parser() -> argparse.ArgumentParser:
     create.set_defaults(command=create_admin_command)
     oauth.add_commands(commands)
     providers.add_commands(commands)
+    roles.add_commands(commands)
     return main
 
 

@@ -57,6 +57,16 @@ from api.errors.oidc import (
     UnverifiedRedirect,
 )
 from api.errors.passkeys import CloneSuspected, InvalidPasskey, PasskeyNotFound, PasskeyTaken
+from api.errors.roles import (
+    GrantNotFound,
+    GroupNotFound,
+    GroupRoleNotFound,
+    GroupTaken,
+    MembershipNotFound,
+    RoleNotFound,
+    RoleTaken,
+    UnknownRoles,
+)
 from api.errors.social import (
     AddressInUse,
     IdentityNotFound,
@@ -68,6 +78,14 @@ from api.errors.social import (
 )
 
 __all__ = [
+    "GrantNotFound",
+    "GroupNotFound",
+    "GroupRoleNotFound",
+    "GroupTaken",
+    "MembershipNotFound",
+    "RoleNotFound",
+    "RoleTaken",
+    "UnknownRoles",
     "AddressInUse",
     "AppTokenRefused",
     "IdentityNotFound",

@@ -39,6 +39,11 @@ Event = Literal[
     "social_login",
     "identity_linked",
     "identity_unlinked",
+    "role_created",
+    "role_deleted",
+    "role_granted",
+    "role_revoked",
+    "group_changed",
 ]
 
 

@@ -55,6 +55,9 @@ async def update_client(
 ) -> OAuthClient:
     """Change a client; its tokens lose at once any scope it no longer holds."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if "allowed_roles" in body.model_fields_set:
+        # null is a value here: every role again
+        changes["allowed_roles"] = body.allowed_roles
     updated = await clients.update(client_id, changes=changes, defined=_defined(state))
     audit.record("client_admin", outcome="updated", ip=source.ip, client_id=client_id, by=admin.id)
     return updated

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.schemas.common import Text
+from api.schemas.roles import Slug
 
 GrantType = Literal["authorization_code", "client_credentials", "password", "refresh_token"]
 # scope names as RFC 6749 writes them; which exist is checked against the settings
@@ -13,6 +14,7 @@ ScopeName = Annotated[Text, Field(min_length=1, max_length=100, pattern=r"^[\x21
 # compared as strings, so kept exactly as registered; which are allowed is checked by the service
 RedirectUri = Annotated[Text, Field(min_length=1, max_length=2000)]
 Name = Annotated[Text, Field(min_length=1, max_length=200)]
+ALLOWED_ROLES = "the only roles its tokens may carry (null: every role)"
 
 
 def _split(value: object) -> object:
@@ -38,6 +40,7 @@ class ClientCreate(BaseModel):
     id_token_signed_response_alg: Literal["RS256", "ES256"] = Field(
         default="RS256", description="ES256 only while JWT_ALGORITHM=ES256"
     )
+    allowed_roles: list[Slug] | None = Field(default=None, max_length=200, description=ALLOWED_ROLES)
 
 
 class ClientUpdate(BaseModel):
@@ -51,6 +54,9 @@ class ClientUpdate(BaseModel):
     require_pkce: bool | None = None
     trusted: bool | None = None
     id_token_signed_response_alg: Literal["RS256", "ES256"] | None = None
+    allowed_roles: list[Slug] | None = Field(
+        default=None, max_length=200, description=f"{ALLOWED_ROLES}; null sets it back to every role"
+    )
 
 
 class ClientOut(BaseModel):
@@ -69,6 +75,7 @@ class ClientOut(BaseModel):
     require_pkce: bool
     trusted: bool
     id_token_signed_response_alg: str
+    allowed_roles: list[str] | None = Field(description=ALLOWED_ROLES)
 
     _split_grant_types = field_validator("grant_types", "scopes", mode="before")(_split)
 

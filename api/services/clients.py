@@ -43,6 +43,7 @@ class Registration:
     require_pkce: bool = True
     trusted: bool = False
     id_token_signed_response_alg: str = "RS256"
+    allowed_roles: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,14 @@ async def register(
         require_pkce=registration.require_pkce,
         trusted=registration.trusted,
         id_token_signed_response_alg=registration.id_token_signed_response_alg,
+        allowed_roles=_role_list(registration.allowed_roles),
     )
     return client, (secret.value if secret is not None else None)
+
+
+def _role_list(names: list[str] | None) -> list[str] | None:
+    # roles are not checked against the roles table: a client may be registered before its roles exist
+    return sorted(set(names)) if names is not None else None
 
 
 def _new_client_id() -> str:
@@ -154,6 +161,8 @@ async def update(client_id: str, *, changes: dict[str, Any], defined: frozenset[
         changes["grant_types"] = " ".join(dict.fromkeys(changes["grant_types"]))
     if "scopes" in changes:
         changes["scopes"] = scopes.render(frozenset(changes["scopes"]))
+    if "allowed_roles" in changes:
+        changes["allowed_roles"] = _role_list(changes["allowed_roles"])
     client.update_from_dict(changes)
     await client.save(update_fields=list(changes))
     return client
