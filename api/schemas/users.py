@@ -136,8 +136,8 @@ class AdminUserUpdate(BaseModel):
 def user_json(user: User, *, roles: list[str] | None = None) -> bytes:
     """`MeOut` as JSON, serialised once by pydantic (FastAPI would validate the model a second time); the
     roles only when they are given."""
-    shown = MeOut.model_validate(user)
     if roles is None:
-        return shown.model_dump_json(exclude={"roles"}).encode()
+        return UserOut.model_validate(user).model_dump_json().encode()
+    shown = MeOut.model_validate(user)
     shown.roles = roles
     return shown.model_dump_json().encode()
