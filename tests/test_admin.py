@@ -166,7 +166,7 @@ async def test_metadata_names_the_endpoints_from_the_token_url_and_public_url_no
         "password",
         "client_credentials",
     ]
-    assert body["scopes_supported"] == ["admin", "email", "offline_access", "openid", "profile"]
+    assert body["scopes_supported"] == ["admin", "email", "offline_access", "openid", "profile", "roles"]
     assert body["issuer"] == "https://auth.example.com"
 
 

@@ -2,56 +2,27 @@
 only for the users that write touched.
 
 Each test warms the cache first and proves it: the user's row is changed behind the cache's back (raw SQL,
-which nothing announces) and the answer stays as it was. Then a write goes through the services, and the next
-answer is the database's.
+which nothing announces) and the answer stays as it was. Then a write goes through the services (roles, groups
+and an app's allowed roles: straight through the models, as the administration API writes them), and the
+next answer is the database's.
 """
 
 import asyncio
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from jose import jwt
-from tortoise import connections
 from tortoise.timezone import now
 
 from api.db import changes, tracked
-from api.db.models import Session, User
+from api.db.models import Group, GroupMember, GroupRole, OAuthClient, Role, Session, User, UserRole
 
+from .answers import Write, cached, me
 from .conftest import PASSWORD, admin_token, bearer, login, make_settings, register, serve
 from .live import run_py
-
-Write = Callable[[httpx.AsyncClient, dict[str, str]], Coroutine[Any, Any, object]]
-
-
-async def behind_the_cache(username: str, full_name: str) -> None:
-    """Change a user's row with raw SQL, which no tracking sees."""
-    client = connections.get("default")
-    mark = "$1" if client.capabilities.dialect == "postgres" else "?"
-    await client.execute_query(
-        f'UPDATE "users" SET "full_name" = {mark} WHERE "username_key" = {mark.replace("1", "2")}',
-        [full_name, username],
-    )
-
-
-async def me(client: httpx.AsyncClient, access_token: str) -> httpx.Response:
-    return await client.get("/user/me", headers=bearer(access_token))
-
-
-async def cached(client: httpx.AsyncClient, username: str, access_token: str) -> dict[str, object]:
-    """The user's answer, once the cache gives it (PostgreSQL's feed must be listening first)."""
-    for attempt in range(100):
-        await behind_the_cache(username, f"before-{attempt}")
-        first = await me(client, access_token)
-        await behind_the_cache(username, f"behind-{attempt}")
-        second = await me(client, access_token)
-        if second.json() == first.json():
-            body: dict[str, object] = first.json()
-            return body
-        await asyncio.sleep(0.05)
-    pytest.fail("the answer was never cached")
+from .test_answer_invalidation_roles import ROLE_WRITES
 
 
 async def session_of(tokens: dict[str, str]) -> str:
@@ -109,9 +80,10 @@ WRITES: list[tuple[type[Any], Write]] = [
 
 
 def test_every_model_an_answer_depends_on_is_watched_and_has_a_write_tested() -> None:
-    # the answer is the user's row, checked against the token's session (api/db/access_sql.py reads both)
-    assert set(tracked.WATCHED) == {User, Session}
-    assert {model for model, _ in WRITES} == set(tracked.WATCHED)
+    # the answer is the user's row, checked against the token's session (api/db/access_sql.py reads both), and
+    # with the `roles` scope the user's roles (api/db/roles_sql.py) within the app's allowed roles
+    assert set(tracked.WATCHED) == {User, Session, UserRole, GroupMember, GroupRole, Group, Role, OAuthClient}
+    assert {model for model, _ in [*WRITES, *ROLE_WRITES]} == set(tracked.WATCHED)
 
 
 @pytest.mark.parametrize(("model", "write"), WRITES, ids=[write.__name__ for _, write in WRITES])

@@ -7,11 +7,11 @@ import httpx
 from .conftest import make_settings, serve
 
 
-async def test_password_flow_points_at_the_token_url_with_both_scopes(client: httpx.AsyncClient) -> None:
+async def test_password_flow_points_at_the_token_url_with_the_users_scopes(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
     scheme = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]
     assert scheme["flows"]["password"]["tokenUrl"] == "token"
-    assert set(scheme["flows"]["password"]["scopes"]) == {"profile", "admin"}
+    assert set(scheme["flows"]["password"]["scopes"]) == {"profile", "admin", "roles"}
 
 
 async def test_user_me_requires_the_profile_scope(client: httpx.AsyncClient) -> None:
@@ -47,7 +47,7 @@ async def test_api_scopes_are_listed_in_the_openapi_scheme_and_the_metadata(tmp_
         schema = (await client.get("/openapi.json")).json()
         metadata = (await client.get("/.well-known/oauth-authorization-server")).json()
     scopes = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["scopes"]
-    assert set(scopes) == {"profile", "admin", "billing:read", "billing:write"}
+    assert set(scopes) == {"profile", "admin", "roles", "billing:read", "billing:write"}
     assert metadata["scopes_supported"] == [
         "admin",
         "billing:read",
@@ -56,6 +56,7 @@ async def test_api_scopes_are_listed_in_the_openapi_scheme_and_the_metadata(tmp_
         "offline_access",
         "openid",
         "profile",
+        "roles",
     ]
     assert metadata["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",

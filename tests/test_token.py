@@ -234,8 +234,11 @@ def _comparable(response: httpx.Response) -> tuple[object, ...]:
         {},
         {"scope": "profile"},
         {"scope": "admin"},
+        {"scope": "roles"},
         {"refresh_token": "not-a-token"},
         {"replay": "yes"},
+        {"login_scope": "profile roles"},
+        {"login_scope": "profile roles", "scope": "roles"},
     ],
 )
 async def test_the_refresh_fast_path_answers_byte_for_byte_as_the_route(
@@ -245,11 +248,15 @@ async def test_the_refresh_fast_path_answers_byte_for_byte_as_the_route(
     for fast in (True, False):
         clock = Clock()
         async with serve(make_settings(tmp_path / str(fast)), me_fast_path=fast, clock=clock) as (_, client):
-            refresh_token = (await logged_in(client))["refresh_token"]
+            assert (await register(client, "alice")).status_code == 201
+            login_form = {"scope": form["login_scope"]} if "login_scope" in form else {}
+            refresh_token = (await login(client, "alice", **login_form)).json()["refresh_token"]
             if form.get("replay"):
                 assert (await refresh(client, refresh_token)).status_code == 200
-            fields = {"refresh_token": refresh_token, **{k: v for k, v in form.items() if k != "replay"}}
-            response = await client.post("/token", data={"grant_type": "refresh_token", **fields})
+            extra = {k: v for k, v in form.items() if k not in ("replay", "login_scope")}
+            response = await client.post(
+                "/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
+            )
             answers.append(_comparable(response))
     fast_answer, route_answer = answers
     assert fast_answer == route_answer
@@ -262,6 +269,7 @@ async def test_the_refresh_fast_path_answers_byte_for_byte_as_the_route(
         {"grant_type": "password"},
         {"scope": "profile"},
         {"scope": "admin"},
+        {"scope": "profile roles"},
         {"password": "not-the-password"},
         {"username": "nobody"},
         {"username": "x" * 300},

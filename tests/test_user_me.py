@@ -19,6 +19,7 @@ from api.core.jwt import TokenCodec
 from api.db.models import Session, User
 
 from .conftest import SECRET, bearer, direct_writes, login, make_settings, register, serve, token_for
+from .roles import ROLES_SCOPE, give_roles
 
 
 def b64url(part: object) -> str:
@@ -161,6 +162,10 @@ async def test_fast_path_and_route_answer_byte_for_byte_alike(
         async with direct_writes(client):
             await User.filter(username_key="root").update(is_admin=True)
         root = (await login(client, "root", scope="admin")).json()["access_token"]
+        await register(client, "carol")
+        await give_roles(client, "carol")
+        carol = (await login(client, "carol", scope=ROLES_SCOPE)).json()["access_token"]
+        dave = (await login(client, "alice", scope=ROLES_SCOPE)).json()["access_token"]
     requests = {
         "owner": bearer(alice),
         "cookie": {"Cookie": f"auth_token={alice}"},
@@ -168,6 +173,8 @@ async def test_fast_path_and_route_answer_byte_for_byte_alike(
         "malformed": bearer("not.a.token"),
         "disabled user": bearer(bob),
         "no profile scope": bearer(root),
+        "roles scope": bearer(carol),
+        "roles scope, no roles": bearer(dave),
     }
     answers: dict[bool, list[tuple[int, list[tuple[str, str]], bytes]]] = {}
     for fast in (True, False):
@@ -176,7 +183,9 @@ async def test_fast_path_and_route_answer_byte_for_byte_alike(
             for headers in requests.values():
                 response = await client.get("/user/me", headers=headers)
                 answers[fast].append((response.status_code, response.headers.multi_items(), response.content))
-    assert [status for status, _, _ in answers[True]] == [200, 200, 401, 401, 400, 403]
+    assert [status for status, _, _ in answers[True]] == [200, 200, 401, 401, 400, 403, 200, 200]
+    assert b'"roles":["auditor","billing","support"]' in answers[True][-2][2]
+    assert b'"roles":[]' in answers[True][-1][2] and b'"roles"' not in answers[True][0][2]
     assert answers[True] == answers[False]
 
 

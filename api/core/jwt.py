@@ -79,9 +79,10 @@ class TokenCodec:
         scopes: Iterable[str],
         lifetime_seconds: int,
         issued_to: str | None = None,
+        roles: list[str] | None = None,
     ) -> str:
         """A signed access token for this user (or client), session and scopes; `issued_to` is the app a
-        user's token was issued to (its `client_id` claim)."""
+        user's token was issued to (its `client_id` claim); `roles` its `roles` claim, when granted."""
         if (user_id is None) == (client_id is None):
             raise ValueError("a token is for a user or for a client")
         now = int(self._clock())
@@ -102,6 +103,8 @@ class TokenCodec:
             claims["client_id"] = client_id  # RFC 9068: and `sub` is the client's too
         elif issued_to is not None:
             claims["client_id"] = issued_to  # RFC 9068: the app, with `sub` the user
+        if roles is not None:
+            claims["roles"] = roles
         signer = self.keys.signer
         if signer is None:
             raise RuntimeError("no signing key is loaded yet")

@@ -7,10 +7,15 @@ ADMIN = "admin"
 OPENID = "openid"
 EMAIL = "email"
 OFFLINE_ACCESS = "offline_access"
+ROLES = "roles"
 DESCRIPTIONS = {
     PROFILE: "Read and change your own account",
     ADMIN: "Manage every account (administrators only)",
+    ROLES: "Your roles, for the apps that authorize on them",
 }
+# every user may ask for these, but a request without `scope` is not given them: it gets what it got before
+# they existed, so older clients' tokens do not change
+ON_REQUEST = frozenset({ROLES})
 # OpenID Connect's scopes: apps registered for the authorization code flow may ask for them
 OPENID_CONNECT = {
     OPENID: "Sign in with this service (OpenID Connect)",
@@ -38,13 +43,16 @@ def grant(requested: str | None, *, is_admin: bool) -> frozenset[str]:
     return within(requested, allowed(is_admin=is_admin))
 
 
-def within(requested: str | None, permitted: frozenset[str]) -> frozenset[str]:
-    """The scopes asked for, all of `permitted` when none are; InvalidScope for any beyond it."""
+def within(
+    requested: str | None, permitted: frozenset[str], *, on_request: frozenset[str] = frozenset()
+) -> frozenset[str]:
+    """The scopes asked for, all of `permitted` when none are; InvalidScope for any beyond it and the
+    `on_request` scopes (granted only when asked for)."""
     wanted = frozenset((requested or "").split())
     if not wanted:
         return permitted
-    if not wanted <= permitted:
-        raise InvalidScope(render(wanted - permitted))
+    if beyond := wanted - permitted - on_request:
+        raise InvalidScope(render(beyond))
     return wanted
 
 

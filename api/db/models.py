@@ -181,6 +181,7 @@ class OAuthClient(Model):
 
     class Meta:
         table = "oauth_clients"
+        manager = TrackedManager()
 
 
 class AuthorizationCode(Model):
@@ -475,3 +476,6 @@ watch(GroupMember, Watch(user_field="user_id", on_create=True))
 watch(GroupRole, Watch(user_field=None, on_create=True))
 watch(Group, Watch(user_field=None))
 watch(Role, Watch(user_field=None))
+# an app's tokens show the roles its `allowed_roles` lets through (a client deleted touches everyone too, but
+# its users' sessions end with it anyway)
+watch(OAuthClient, Watch(user_field=None, fields=frozenset({"allowed_roles"})))

@@ -3,8 +3,9 @@
 FastAPI's routing and dependency resolution cost more than the work itself, so this middleware answers
 `GET /user/me` (and `/users/me`) on its own, with the very functions the route uses: `principals.resolve`'s
 two halves for the caller (`claims_of`, then `principal_of`: signature, session and user checked in the
-database as always), `schemas.users.user_json` for the body, and `error_response` for every refusal. The
-answers are byte for byte the route's (tested).
+database as always), `role_claims.of_caller` for the roles (read only with the `roles` scope),
+`schemas.users.user_json` for the body, and `error_response` for every refusal. The answers are byte for byte
+the route's (tested).
 """
 
 from starlette.requests import HTTPConnection
@@ -16,7 +17,7 @@ from api.hotpath.answer_cache import AnswerCache
 from api.http.credentials import bearer_token, presented_token
 from api.http.error_handlers import error_response
 from api.schemas.users import user_json
-from api.services import principals
+from api.services import principals, role_claims
 from api.services.state import AppState
 
 PATHS = frozenset({"/user/me", "/users/me"})
@@ -48,10 +49,11 @@ class MeFastPath:
             # before the query: a change to this user meanwhile voids what it reads
             generation = answers.generation(claims.user_id)
             principal = await principals.principal_of(claims, state, required=_REQUIRED, apps=True)
+            roles = await role_claims.of_caller(principal)
         except DomainError as exc:
             await error_response(exc)(scope, receive, send)
             return
-        body = user_json(principal.user)
+        body = user_json(principal.user, roles=roles)
         assert token is not None
         answers.put(
             token,

@@ -61,6 +61,13 @@ async def get_reading_user(security_scopes: SecurityScopes, request: Request, be
     return (await _caller(request, bearer, required=tuple(security_scopes.scopes), apps=True)).user
 
 
+async def get_reading_principal(
+    security_scopes: SecurityScopes, request: Request, bearer: BearerToken
+) -> Principal:
+    """The calling user, or an app with the user's token (user, session, scopes and the app)."""
+    return await _caller(request, bearer, required=tuple(security_scopes.scopes), apps=True)
+
+
 async def get_current_principal(
     security_scopes: SecurityScopes, request: Request, bearer: BearerToken
 ) -> Principal:
@@ -99,9 +106,9 @@ async def get_browser_principal(request: Request) -> Principal | None:
 
 
 BrowserPrincipal = Annotated[Principal | None, Depends(get_browser_principal)]
-# the /user/me family: the account's owner alone (an app's token reads GET /user/me through ReadingUser)
+# the /user/me family: the account's owner alone (an app's token reads GET /user/me through ReadingPrincipal)
 CurrentUser = Annotated[User, Security(get_current_user, scopes=[scopes.PROFILE])]
 CurrentPrincipal = Annotated[Principal, Security(get_current_principal, scopes=[scopes.PROFILE])]
-ReadingUser = Annotated[User, Security(get_reading_user, scopes=[scopes.PROFILE])]
+ReadingPrincipal = Annotated[Principal, Security(get_reading_principal, scopes=[scopes.PROFILE])]
 # `admin` reaches an app only when an administrator allowed it that scope on the consent page
 AdminUser = Annotated[User, Security(get_reading_user, scopes=[scopes.ADMIN])]

@@ -10,11 +10,13 @@ CLAIMS_BY_SCOPE = {
     scopes.OPENID: ("sub",),
     scopes.PROFILE: ("preferred_username", "name"),
     scopes.EMAIL: ("email", "email_verified"),
+    scopes.ROLES: ("roles",),
 }
 
 
-def user_claims(user: User, granted: frozenset[str]) -> dict[str, Any]:
-    """`sub` (the user's id, as in the access token), and the profile and email claims granted."""
+def user_claims(user: User, granted: frozenset[str], *, roles: list[str] | None = None) -> dict[str, Any]:
+    """`sub` (the user's id, as in the access token), the profile and email claims granted, and the roles
+    (read by the caller: `services.role_claims`, None without the `roles` scope)."""
     claims: dict[str, Any] = {"sub": str(user.id)}
     if scopes.PROFILE in granted:
         claims["preferred_username"] = user.username
@@ -23,6 +25,8 @@ def user_claims(user: User, granted: frozenset[str]) -> dict[str, Any]:
     if scopes.EMAIL in granted and user.email:
         claims["email"] = user.email
         claims["email_verified"] = user.email_verified
+    if roles is not None:
+        claims["roles"] = roles
     return claims
 
 

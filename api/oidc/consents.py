@@ -19,6 +19,7 @@ IN_WORDS = {
     scopes.EMAIL: "See your e-mail address and whether it is verified",
     scopes.OFFLINE_ACCESS: "Keep access while you are away (until you remove it here)",
     scopes.ADMIN: "Manage every account (you are an administrator)",
+    scopes.ROLES: "See your roles, which decide what you may do in the apps that use them",
 }
 
 

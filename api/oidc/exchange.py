@@ -36,7 +36,7 @@ async def code_grant(
         refresh_lifetime=timedelta(days=state.settings.refresh_token_expire_days),
         moment=state.clock(),
     )
-    issued = grants.issue_for_session(
+    issued = await grants.issue_for_session(
         redeemed.user, redeemed.session, redeemed.scopes, refresh_token=redeemed.refresh_token, state=state
     )
     if scopes.OPENID not in redeemed.scopes:
@@ -74,4 +74,5 @@ async def _id_token(
         authentication=authentication,
         access_token=issued.access_token,
         lifetime_seconds=issued.expires_in,
+        roles=issued.roles,
     )

@@ -61,13 +61,14 @@ async def issue(
     authentication: Authentication,
     access_token: str,
     lifetime_seconds: int,
+    roles: list[str] | None = None,
 ) -> str:
-    """A signed id_token for the app `client` about `user`."""
+    """A signed id_token for the app `client` about `user` (with the access token's `roles`, if any)."""
     signer = await keys.id_token_signer(algorithm_for(client, access_algorithm=keys.algorithm))
     issued_at = int(time.time())
     body: dict[str, Any] = {
         "iss": issuer,
-        **claims.user_claims(user, granted),
+        **claims.user_claims(user, granted, roles=roles),
         "aud": client.client_id,
         "exp": issued_at + lifetime_seconds,
         "iat": issued_at,

@@ -10,7 +10,7 @@ from api.errors import InsufficientScope
 from api.http.credentials import bearer_token
 from api.http.deps import State
 from api.oidc import claims, discovery
-from api.services import principals
+from api.services import principals, role_claims
 
 router = APIRouter(tags=["openid connect"])
 
@@ -56,8 +56,10 @@ async def _userinfo(token: str | None, state: State) -> Response:
     principal = await principals.resolve(token, state, apps=True)
     if scopes.OPENID not in principal.scopes:
         raise InsufficientScope((scopes.OPENID,))
+    roles = await role_claims.of_caller(principal)
     return JSONResponse(
-        claims.user_claims(principal.user, principal.scopes), headers={"Cache-Control": "no-store"}
+        claims.user_claims(principal.user, principal.scopes, roles=roles),
+        headers={"Cache-Control": "no-store"},
     )
 
 

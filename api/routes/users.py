@@ -6,20 +6,29 @@ from fastapi import APIRouter, Response, status
 
 from api.db.models import Session, User
 from api.errors import WrongPassword
-from api.http.deps import CurrentUser, ReadingUser, Source, State
+from api.http.deps import CurrentUser, ReadingPrincipal, Source, State
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
-from api.schemas.users import AccountDeletion, PasswordChange, ProfileUpdate, SessionOut, UserOut, user_json
-from api.services import sessions, users
+from api.schemas.users import (
+    AccountDeletion,
+    MeOut,
+    PasswordChange,
+    ProfileUpdate,
+    SessionOut,
+    UserOut,
+    user_json,
+)
+from api.services import role_claims, sessions, users
 
 router = APIRouter(tags=["me"], responses=AUTHENTICATED)
 
 
-@router.get("/user/me", response_model=UserOut)
-@router.get("/users/me", response_model=UserOut, summary="Read Me (alias)")
-async def read_me(user: ReadingUser) -> Response:
-    """Your own account."""
-    return Response(user_json(user), media_type="application/json")
+@router.get("/user/me", response_model=MeOut)
+@router.get("/users/me", response_model=MeOut, summary="Read Me (alias)")
+async def read_me(caller: ReadingPrincipal) -> Response:
+    """Your own account (with your roles when the token has the `roles` scope)."""
+    roles = await role_claims.of_caller(caller)
+    return Response(user_json(caller.user, roles=roles), media_type="application/json")
 
 
 @router.patch(

@@ -34,6 +34,13 @@ def _boolean_only(schema: JsonDict) -> None:
 Flag = Annotated[bool | None, Field(json_schema_extra=_boolean_only)]
 
 
+def _list_only(schema: JsonDict) -> None:
+    # never null: the answer leaves `roles` out when the token was not granted the scope
+    schema.pop("anyOf", None)
+    schema.pop("default", None)
+    schema.update(type="array", items={"type": "string"})
+
+
 class UserCreate(BaseModel):
     """A self-registration."""
 
@@ -99,6 +106,17 @@ class UserOut(BaseModel):
     mfa_enabled: bool
 
 
+class MeOut(UserOut):
+    """Your own account, with your roles when the token was granted the `roles` scope."""
+
+    roles: list[str] | None = Field(
+        default=None,
+        json_schema_extra=_list_only,
+        description="Your effective roles, sorted (an app's token: those the app may see); only with the "
+        "`roles` scope",
+    )
+
+
 class UserPage(BaseModel):
     """One page of accounts, and how many there are in all."""
 
@@ -115,6 +133,11 @@ class AdminUserUpdate(BaseModel):
     full_name: FullName = None
 
 
-def user_json(user: User) -> bytes:
-    """`UserOut` as JSON, serialised once by pydantic (FastAPI would validate the model a second time)."""
-    return UserOut.model_validate(user).model_dump_json().encode()
+def user_json(user: User, *, roles: list[str] | None = None) -> bytes:
+    """`MeOut` as JSON, serialised once by pydantic (FastAPI would validate the model a second time); the
+    roles only when they are given."""
+    if roles is None:
+        return UserOut.model_validate(user).model_dump_json().encode()
+    shown = MeOut.model_validate(user)
+    shown.roles = roles
+    return shown.model_dump_json().encode()

@@ -18,7 +18,7 @@ from api.errors import (
     MfaRequired,
 )
 from api.passkeys import ceremonies, sign_in
-from api.services import challenges, clients, mfa, sessions, throttle, users
+from api.services import challenges, clients, mfa, role_claims, sessions, throttle, users
 from api.services.sessions import RequestSource
 from api.services.state import AppState
 
@@ -40,6 +40,8 @@ class IssuedTokens:
     # an app's session (authorization code flow), whose refresh may carry a new id_token
     app_session: Session | None = None
     id_token: str | None = None
+    # the roles its tokens carry (the `roles` scope), as they were when it was issued
+    roles: list[str] | None = None
 
 
 async def password_grant(
@@ -69,7 +71,7 @@ async def password_grant(
         raise
     if state.settings.require_verified_email and not user.email_verified:
         raise EmailNotVerified
-    granted = scopes.within(scope, users.allowed_scopes(user, state.settings))
+    granted = _requested(scope, user, state)
     second_factor = None
     if user.mfa_enabled:
         if otp is None:
@@ -99,7 +101,7 @@ async def mfa_grant(*, mfa_token: str, otp: str, source: RequestSource, state: A
         await throttle.record_success(ip=address, username=user.username)
     if user.disabled:
         raise InactiveUser
-    granted = scopes.within(challenge.scope, users.allowed_scopes(user, state.settings))
+    granted = _requested(challenge.scope, user, state)
     issued = await open_session(user, source=source, state=state, granted=granted)
     return replace(issued, second_factor=second_factor)
 
@@ -121,7 +123,7 @@ async def passkey_grant(
         raise
     if state.settings.require_verified_email and not user.email_verified:
         raise EmailNotVerified
-    granted = scopes.within(scope, users.allowed_scopes(user, state.settings))
+    granted = _requested(scope, user, state)
     issued = await open_session(user, source=source, state=state, granted=granted)
     return replace(issued, second_factor="passkey")
 
@@ -146,7 +148,7 @@ async def open_session(
     session, refresh_token = await sessions.start(
         user, scope=scopes.render(granted), source=source, lifetime=_refresh_lifetime(state)
     )
-    return issue_for_session(user, session, granted, refresh_token=refresh_token, state=state)
+    return await issue_for_session(user, session, granted, refresh_token=refresh_token, state=state)
 
 
 async def refresh_grant(
@@ -163,7 +165,7 @@ async def refresh_grant(
     wanted = frozenset((scope or "").split()) or held
     if not wanted <= held:
         raise InvalidScope(scopes.render(wanted - held))
-    return issue_for_session(user, session, wanted, refresh_token=new_refresh_token, state=state)
+    return await issue_for_session(user, session, wanted, refresh_token=new_refresh_token, state=state)
 
 
 async def client_credentials_grant(
@@ -188,6 +190,10 @@ async def client_credentials_grant(
     )
 
 
+def _requested(scope: str | None, user: User, state: AppState) -> frozenset[str]:
+    return scopes.within(scope, users.allowed_scopes(user, state.settings), on_request=scopes.ON_REQUEST)
+
+
 def _limits(state: AppState) -> throttle.FailureLimits:
     settings = state.settings
     return throttle.FailureLimits(
@@ -202,18 +208,20 @@ def _refresh_lifetime(state: AppState) -> timedelta:
     return timedelta(days=state.settings.refresh_token_expire_days)
 
 
-def issue_for_session(
+async def issue_for_session(
     user: User, session: Session, granted: frozenset[str], *, refresh_token: str | None, state: AppState
 ) -> IssuedTokens:
     """The access token of a session (and the refresh token just made for it); an app's session's token
-    names the app (`client_id`)."""
+    names the app (`client_id`). Every user's token is made here, so its roles are read here too."""
     lifetime = state.settings.access_token_expire_minutes * 60
+    roles = await role_claims.carried(user_id=user.id, granted=granted, client_id=session.client_id)
     access_token = state.codec.issue_access_token(
         user_id=user.id,
         session_id=str(session.id),
         scopes=granted,
         lifetime_seconds=lifetime,
         issued_to=session.client_id,
+        roles=roles,
     )
     return IssuedTokens(
         user_id=user.id,
@@ -224,4 +232,5 @@ def issue_for_session(
         scopes=granted,
         client_id=session.client_id,
         app_session=session if session.client_id is not None else None,
+        roles=roles,
     )

@@ -11,7 +11,7 @@ from api.core import scopes
 from api.core.jwt import InvalidToken
 from api.db import access_sql
 from api.errors import DomainError
-from api.services import clients, sessions, users
+from api.services import clients, role_claims, sessions, users
 from api.services.state import AppState
 
 INACTIVE: dict[str, Any] = {"active": False}
@@ -49,6 +49,7 @@ async def introspect(token: str, *, state: AppState) -> dict[str, Any]:
         **app,
         "username": user.username,
         "sid": claims.session_id,
+        **await _roles(user_id=user.id, held=held, client_id=claims.issued_to),
     }
 
 
@@ -71,7 +72,14 @@ async def _refresh_token(token: str, *, state: AppState) -> dict[str, Any]:
         "token_type": "refresh_token",
         "sid": str(session.id),
         **_registered_claims(state),
+        **await _roles(user_id=user.id, held=held, client_id=session.client_id),
     }
+
+
+async def _roles(*, user_id: int, held: frozenset[str], client_id: str | None) -> dict[str, list[str]]:
+    # the roles the token's next use would see: read now, so a change shows at once
+    roles = await role_claims.carried(user_id=user_id, granted=held, client_id=client_id)
+    return {} if roles is None else {"roles": roles}
 
 
 def _registered_claims(state: AppState) -> dict[str, str]:

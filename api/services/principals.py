@@ -24,6 +24,8 @@ class Principal:
     scopes: frozenset[str]
     # when the token expires (Unix time): a cached answer for it lasts no longer
     expires_at: int
+    # the app the token was issued to (its `client_id` claim), None for the service's own sign-ins
+    issued_to: str | None = None
 
 
 async def resolve(
@@ -69,6 +71,7 @@ async def principal_of(
         session_id=uuid.UUID(claims.session_id),
         scopes=users.still_held(claims.scopes, user, state.settings),
         expires_at=claims.expires_at,
+        issued_to=claims.issued_to,
     )
     if not principal.scopes.issuperset(required):
         raise InsufficientScope(required)
