@@ -279,6 +279,32 @@ async def test_effective_roles_are_read_in_one_query(admin: Admin, caplog: pytes
     assert len(queries) == 1, [record.getMessage() for record in queries]
 
 
+@pytest.mark.parametrize(
+    ("allowed", "expected"),
+    [(None, ["audit", "billing", "support"]), (["billing", "ops"], ["billing"]), ([], [])],
+)
+async def test_an_apps_roles_are_read_within_its_allowed_roles_in_the_same_one_query(
+    admin: Admin, caplog: pytest.LogCaptureFixture, allowed: list[str] | None, expected: list[str]
+) -> None:
+    for name in ("support", "billing", "audit"):
+        await admin.role(name)
+    await admin.group("helpdesk", "billing", "audit")
+    bob = await admin.user("bob")
+    await admin.put(f"/users/{bob}/roles/support")
+    await admin.put(f"/groups/helpdesk/members/{bob}")
+    body = {"name": "Notes", "grant_types": ["client_credentials"], "scopes": [], "allowed_roles": allowed}
+    created = await admin.call("POST", "/clients", body)
+    assert created.status_code == 201, created.text
+    client_id = created.json()["client_id"]
+    caplog.set_level(logging.DEBUG, logger="tortoise.db_client")
+    caplog.clear()
+    found = await roles_sql.effective_roles(bob, client_id=client_id)
+    queries = [record for record in caplog.records if record.name == "tortoise.db_client"]
+    assert len(queries) == 1, [record.getMessage() for record in queries]
+    assert found == expected, [record.getMessage() for record in queries]
+    assert await roles_sql.effective_roles(bob, client_id="gone") == []
+
+
 async def test_a_deleted_role_is_gone_from_groups_and_users(admin: Admin) -> None:
     await admin.role("support")
     await admin.role("billing")

@@ -7,32 +7,18 @@ an app never learns the roles that another app decides on. Without the scope not
 
 from api.core import scopes
 from api.db import roles_sql
-from api.db.models import OAuthClient
 from api.services.principals import Principal
 
 
 async def carried(*, user_id: int, granted: frozenset[str], client_id: str | None) -> list[str] | None:
     """The roles, sorted, for a token of `user_id` with these scopes issued to `client_id` (None: the
-    service's own sign-in); None when the token was not granted `roles`."""
+    service's own sign-in); None when the token was not granted `roles` (then nothing is read)."""
     if scopes.ROLES not in granted:
         return None
-    held = await roles_sql.effective_roles(user_id)
-    if client_id is None:
-        return held
-    allowed = await allowed_roles(client_id)
-    return held if allowed is None else [role for role in held if role in allowed]
+    return await roles_sql.effective_roles(user_id, client_id=client_id)
 
 
 async def of_caller(principal: Principal) -> list[str] | None:
     """The roles a caller's token shows now (`/user/me`, `/userinfo`): read from the database, so a change
     shows at once, even for a token issued before it."""
     return await carried(user_id=principal.user.id, granted=principal.scopes, client_id=principal.issued_to)
-
-
-async def allowed_roles(client_id: str) -> frozenset[str] | None:
-    """The roles an app's tokens may carry; None: every role (a client that is gone may carry none)."""
-    found = await OAuthClient.filter(client_id=client_id).first().values("allowed_roles")
-    if found is None:
-        return frozenset()
-    listed = found["allowed_roles"]
-    return None if listed is None else frozenset(listed)
