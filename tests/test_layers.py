@@ -14,6 +14,7 @@ BELOW_HTTP = (
     "api.db",
     "api.errors",
     "api.services",
+    "api.grants",
     "api.oidc",
     "api.passkeys",
     "api.social",

@@ -9,7 +9,7 @@ import pytest
 from jose import jwt
 
 from api.db.models import User
-from api.routes import token_grants
+from api.routes import token as token_route
 
 from .conftest import (
     PASSWORD,
@@ -305,7 +305,7 @@ async def test_plain_logins_and_refreshes_are_answered_before_routing(
     async def not_here(*_args: object) -> None:
         raise AssertionError("the route answered a plain grant")
 
-    monkeypatch.setattr(token_grants, "grant", not_here)
+    monkeypatch.setattr(token_route, "grant", not_here)
     assert (await login(client, "alice", grant_type="password")).status_code == 200
     assert (await refresh(client, refresh_token)).status_code == 200
     # a form with a field the fast path does not take is the route's

@@ -27,6 +27,14 @@ class InvalidScope(DomainError):
         return f"Scope not allowed: {self}"
 
 
+class MissingFields(DomainError):
+    """A token request without a field its grant needs (the message names it): RFC 6749's invalid_request."""
+
+    def __init__(self, *names: str) -> None:
+        listed = " and ".join(names)
+        super().__init__(f"The {listed} field{'s are' if len(names) > 1 else ' is'} required")
+
+
 class InactiveUser(DomainError):
     """The account is disabled."""
 

@@ -4,8 +4,9 @@ refresh_token grant, before routing.
 Every client refreshes every few minutes and every user logs in, and FastAPI's form parsing and dependency
 resolution cost as much as a refresh's own work. So a plain form (only the grant's own fields and perhaps
 `scope`, no client credentials, no second factor, not a browser's form) is answered here, with the very
-functions the route uses (`grants.password_grant` / `refresh_grant`, `grant_outcomes`, `TokenResponse`);
-anything else goes on to the route, its body replayed. The answers are byte for byte the route's (tested).
+grants the route calls (their handlers in `api.grants.GRANTS`, with no client), `grant_outcomes` and
+`TokenResponse`; anything else goes on to the route, its body replayed. The answers are byte for byte the
+route's (tested).
 """
 
 from urllib.parse import parse_qsl
@@ -14,14 +15,13 @@ from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import grants
 from api.core import scopes
 from api.errors import DomainError
 from api.http import grant_outcomes
 from api.http.oauth_errors import NO_STORE
 from api.http.source import source_of
-from api.observability import audit
 from api.schemas.tokens import TokenResponse
-from api.services import grants
 from api.services.state import AppState
 
 _FORM = b"application/x-www-form-urlencoded"
@@ -30,7 +30,6 @@ _GRANTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "refresh_token": (frozenset({"grant_type", "refresh_token", "scope"}), ("refresh_token",)),
     "password": (frozenset({"grant_type", "username", "password", "scope"}), ("username", "password")),
 }
-_EVENTS: dict[str, audit.Event] = {"refresh_token": "refresh", "password": "login"}
 # these forms are a few hundred bytes: anything larger is left to the route and its limits
 _MAX_BODY = 2048
 
@@ -68,21 +67,13 @@ class TokenFastPath:
     async def _grant(self, scope: Scope, receive: Receive, send: Send, form: dict[str, str]) -> None:
         state: AppState = scope["app"].state.auth
         source = source_of(HTTPConnection(scope), state.settings)
-        event = _EVENTS[form["grant_type"]]
+        grant = grants.GRANTS[form.pop("grant_type")]
+        event = grant.event
+        fields = grants.TokenFields(grant_type=grant.grant_type, **form)
         try:
-            if event == "refresh":
-                issued = await grants.refresh_grant(
-                    refresh_token=form["refresh_token"], scope=form.get("scope"), state=state
-                )
-            else:
-                issued = await grants.password_grant(
-                    username=form["username"],
-                    password=form["password"],
-                    scope=form.get("scope"),
-                    otp=None,
-                    source=source,
-                    state=state,
-                )
+            issued = await grant.handle(
+                grants.GrantInput(fields=fields, client=None, source=source, state=state)
+            )
         except DomainError as exc:
             response = grant_outcomes.refusal(exc, event=event, source=source).as_json()
         else:

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.config import Settings
+from api.grants.issuing import IssuedTokens
 from api.http.browser import (
     SECURITY_HEADERS,
     allowing_form_action,
@@ -20,7 +21,6 @@ from api.http.browser import (
     set_login_csrf_cookie,
 )
 from api.http.oauth_errors import Refusal
-from api.services.grants import IssuedTokens
 from api.services.principals import Principal
 from api.services.state import AppState
 from api.social import providers

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.errors import DomainError
+from api.grants import issuing
 from api.http.deps import Source
 from api.http.rendering import logged_in, logged_out
 from api.observability import audit
@@ -21,7 +22,7 @@ from api.passkeys import credentials
 from api.routes.account_forms import AccountForm, AccountFormRoute
 from api.schemas.common import CLIENT_ID_MAX_LENGTH, Text
 from api.schemas.users import ProfileUpdate
-from api.services import grants, sessions, users
+from api.services import sessions, users
 from api.social import identities
 
 router = APIRouter(prefix="/account", include_in_schema=False, route_class=AccountFormRoute)
@@ -78,7 +79,7 @@ async def change_password(
         raise
     audit.record("password_change", outcome="success", ip=source.ip, user_id=user.id)
     return logged_in(
-        await grants.open_session(user, source=source, state=state),
+        await issuing.open_session(user, source=source, state=state),
         target="/account?done=password",
         settings=state.settings,
     )

@@ -7,12 +7,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from api.errors import DomainError
+from api.grants import issuing
 from api.http import browser, rendering
 from api.http.deps import OptionalPrincipal, Source, State
 from api.http.rendering import logged_in, render
 from api.schemas.common import PARAMETER_MAX_LENGTH, Text
 from api.schemas.users import UserCreate
-from api.services import grants, users
+from api.services import users
 from api.services.state import AppState
 
 # documented where a page shares its path with the API (GET /register, POST /register): the rest is hidden
@@ -112,7 +113,7 @@ async def register_from_page(
         return again(messages, status.HTTP_422_UNPROCESSABLE_CONTENT)
     except DomainError as exc:  # the page says what the API would: the error's own message and status
         return again([exc.message], exc.status_code)
-    issued = await grants.open_session(user, source=source, state=state)
+    issued = await issuing.open_session(user, source=source, state=state)
     return logged_in(issued, target="/", settings=state.settings)
 
 

@@ -8,12 +8,13 @@ from tortoise.timezone import now
 
 from api.db.models import IdentityProvider
 from api.errors import AddressInUse, DomainError, EmailNotVerified, SocialSignInFailed
+from api.grants import issuing
 from api.http import browser
 from api.http.deps import BrowserPrincipal, Source, State
 from api.http.rendering import logged_in, login_page, render, second_step
 from api.observability import audit
 from api.schemas.common import PARAMETER_MAX_LENGTH, Text
-from api.services import challenges, grants
+from api.services import challenges
 from api.services.state import AppState
 from api.social import accounts, discovery, flow, providers
 from api.social.outbound import ProviderUnavailable
@@ -159,7 +160,7 @@ async def finish_sign_in(
         # another provider's sign-in is the first factor: the code is still asked for
         token = await challenges.open_challenge(user, scope=None, moment=state.clock())
         return _forget_flow(second_step(request, mfa_token=token, target=started.next, error=None), state)
-    issued = await grants.open_session(user, source=source, state=state)
+    issued = await issuing.open_session(user, source=source, state=state)
     return _forget_flow(logged_in(issued, target=started.next, settings=state.settings), state)
 
 

@@ -1,32 +1,29 @@
-"""The OAuth2 token endpoint at TOKEN_URL (password, refresh and client_credentials grants) and RFC 7009
-revocation."""
+"""The OAuth2 token endpoint at TOKEN_URL and RFC 7009 revocation. The grants themselves are api/grants/:
+the form is parsed here once, its client authenticated per its grant's rules, and the grant called."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import grants
 from api.core import scopes
 from api.core.jwt import InvalidToken
 from api.errors import DomainError, InvalidOneTimeCode, MfaRequired
 from api.http import browser, grant_outcomes
+from api.http.credentials import client_credentials
 from api.http.deps import Source, State
 from api.http.oauth_errors import NO_STORE, Refusal, oauth_error
 from api.http.rendering import logged_in, login_refused, second_step
 from api.observability import audit
-from api.routes import token_grants
-from api.schemas.tokens import OAuthError, TokenResponse
+from api.schemas.tokens import OAuthError, TokenRequest, TokenResponse
 from api.services import clients, sessions
-
-_EVENTS: dict[str, audit.Event] = {
-    "refresh_token": "refresh",
-    "client_credentials": "client_token",
-    "authorization_code": "code_exchange",
-}
+from api.services.sessions import RequestSource
+from api.services.state import AppState
 
 
 async def issue_token(
-    form: Annotated[token_grants.TokenRequest, Form()],
+    form: Annotated[TokenRequest, Form()],
     request: Request,
     response: Response,
     source: Source,
@@ -36,14 +33,17 @@ async def issue_token(
 
     A browser's form post (the login page) gets the auth cookie and a redirect instead of JSON.
     """
-    event: audit.Event = _EVENTS.get(form.grant_type or "password", "login")
+    wanted = grants.GRANTS.get(form.grant_type or grants.DEFAULT)
+    event: audit.Event = wanted.event if wanted is not None else "login"
     from_browser = browser.is_browser_form(request)
     try:
         if from_browser and not browser.same_origin(request):
             raise Refusal(
                 "invalid_request", "Log in from this site's own login page", status.HTTP_403_FORBIDDEN
             )
-        issued = await token_grants.grant(form, request, source, state)
+        if wanted is None:
+            raise Refusal("unsupported_grant_type", f"Grant type {form.grant_type!r} is not supported")
+        issued = await grant(wanted, form, request, source, state)
     except DomainError as exc:
         refusal = grant_outcomes.refusal(exc, event=event, source=source)
         if from_browser and isinstance(exc, MfaRequired | InvalidOneTimeCode):
@@ -77,6 +77,18 @@ async def issue_token(
     if from_browser:
         return login_refused(request, refusal=refusal, username=form.username, target=form.next)
     return refusal.as_json()
+
+
+async def grant(
+    wanted: grants.Grant, form: TokenRequest, request: Request, source: RequestSource, state: AppState
+) -> grants.IssuedTokens:
+    """The grant the form asks for, by the client the request names (held to the grant's rules)."""
+    presented = client_credentials(
+        request.headers.get("authorization"), form_id=form.client_id, form_secret=form.client_secret
+    )
+    client = await grants.client_for(wanted, presented)
+    fields = grants.TokenFields(**form.model_dump(exclude={"client_id", "client_secret", "next"}))
+    return await wanted.handle(grants.GrantInput(fields=fields, client=client, source=source, state=state))
 
 
 class RevocationRequest(BaseModel):

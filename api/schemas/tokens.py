@@ -1,8 +1,42 @@
-"""Pydantic models for the token endpoint and the published keys."""
+"""Pydantic models for the token endpoint (its form and answers) and the published keys."""
 
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from api.schemas.common import CLIENT_ID_MAX_LENGTH, Text
+
+
+class TokenRequest(BaseModel):
+    """The token endpoint's form fields; all optional, so a missing one is RFC 6749's invalid_request."""
+
+    grant_type: Text | None = None
+    username: str | None = None
+    password: str | None = None
+    otp: Text | None = Field(
+        default=None, description="a TOTP or recovery code: with the password, or for mfa_otp"
+    )
+    mfa_token: Text | None = Field(
+        default=None, description="grant_type=mfa_otp: the token of the mfa_required answer"
+    )
+    refresh_token: str | None = None
+    code: Text | None = Field(default=None, description="grant_type=authorization_code: the code")
+    redirect_uri: Text | None = Field(default=None, description="authorization_code: as in the request")
+    code_verifier: Text | None = Field(default=None, description="authorization_code: the PKCE verifier")
+    challenge_id: Text | None = Field(
+        default=None, description="grant_type=passkey: from /passkeys/login/options"
+    )
+    credential: Text | None = Field(
+        default=None, description="grant_type=passkey: AuthenticationResponseJSON"
+    )
+    scope: Text | None = None
+    client_id: Text | None = Field(
+        default=None,
+        max_length=CLIENT_ID_MAX_LENGTH,
+        description="client_secret_post, or a public client's id",
+    )
+    client_secret: Text | None = Field(default=None, description="client_secret_post")
+    next: Text | None = Field(default=None, description="login page only: the path to go to afterwards")
 
 
 class TokenResponse(BaseModel):

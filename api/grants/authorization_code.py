@@ -1,4 +1,4 @@
-"""The token endpoint's side of the provider: a code traded for tokens (and an id_token), and the id_token
+"""`grant_type=authorization_code`: the provider's code traded for tokens (and an id_token), and the id_token
 an app's refresh brings."""
 
 from dataclasses import replace
@@ -6,37 +6,33 @@ from datetime import timedelta
 
 from api.core import scopes
 from api.db.models import OAuthClient
+from api.errors import InvalidClient, MissingFields
+from api.grants.base import ClientRule, Grant, GrantInput
+from api.grants.issuing import IssuedTokens, issue_for_session
 from api.oidc import codes, id_tokens
 from api.oidc.discovery import issuer
-from api.services import clients, grants
-from api.services.grants import IssuedTokens
-from api.services.sessions import RequestSource
 from api.services.state import AppState
 
 
-async def code_grant(
-    *,
-    client: OAuthClient,
-    code: str,
-    redirect_uri: str,
-    code_verifier: str | None,
-    source: RequestSource,
-    state: AppState,
-) -> IssuedTokens:
-    """`grant_type=authorization_code`: the code's tokens; a refresh token with `offline_access` for a client
-    registered for refresh_token, an id_token with `openid`."""
-    clients.require_grant_type(client, "authorization_code")
+async def handle(given: GrantInput) -> IssuedTokens:
+    """The code's tokens; a refresh token with `offline_access` for a client registered for refresh_token,
+    an id_token with `openid`."""
+    fields, client, state = given.fields, given.client, given.state
+    if client is None:  # the client rule has named it already
+        raise InvalidClient
+    if not fields.code or not fields.redirect_uri:
+        raise MissingFields("code", "redirect_uri")
     redeemed = await codes.redeem(
-        code,
+        fields.code,
         client=client,
-        redirect_uri=redirect_uri,
-        code_verifier=code_verifier,
+        redirect_uri=fields.redirect_uri,
+        code_verifier=fields.code_verifier,
         refresh_allowed="refresh_token" in client.grant_types.split(),
-        source=source,
+        source=given.source,
         refresh_lifetime=timedelta(days=state.settings.refresh_token_expire_days),
         moment=state.clock(),
     )
-    issued = await grants.issue_for_session(
+    issued = await issue_for_session(
         redeemed.user, redeemed.session, redeemed.scopes, refresh_token=redeemed.refresh_token, state=state
     )
     if scopes.OPENID not in redeemed.scopes:
@@ -76,3 +72,12 @@ async def _id_token(
         lifetime_seconds=issued.expires_in,
         roles=issued.roles,
     )
+
+
+GRANT = Grant(
+    grant_type="authorization_code",
+    client_rule=ClientRule.NAMED,
+    client_grant_type="authorization_code",
+    event="code_exchange",
+    handle=handle,
+)
