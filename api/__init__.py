@@ -41,6 +41,8 @@ from api.routes import (
     authorize,
     clients,
     consents,
+    device,
+    device_pages,
     email,
     email_pages,
     end_session,
@@ -161,6 +163,8 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(oidc.router)
     app.include_router(authorize.router)
+    app.include_router(device.router)
+    app.include_router(device_pages.router)
     app.include_router(end_session.router)
     if settings.metrics_token is not None:
         app.include_router(metrics_router(settings.metrics_token))

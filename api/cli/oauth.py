@@ -66,7 +66,7 @@ def create_client_command(args: argparse.Namespace) -> int:
     """`create-client NAME --grant G --scope S...`: prints the id and the secret, shown this once."""
     grant_types = args.grant or ["client_credentials"]
     scope_names = args.scope
-    if not scope_names and clients.AUTHORIZATION_CODE in grant_types:
+    if not scope_names and {clients.AUTHORIZATION_CODE, clients.DEVICE_CODE} & set(grant_types):
         # an app that signs users in: who they are, their name and address, and staying signed in if it may
         scope_names = ["openid", "profile", "email"]
         if "refresh_token" in grant_types:

@@ -213,6 +213,39 @@ class AuthorizationCode(Model):
         table = "authorization_codes"
 
 
+class DeviceAuthorization(Model):
+    """A device flow's authorization (RFC 8628), its device code known only by its SHA-256.
+
+    The user code is what a person types, then the person's decision is kept: all of its state is here, so
+    every worker agrees.
+
+    `status` is pending, approved, denied or used; `scope` is what was asked, then what was granted.
+    `interval` grows by 5 seconds at each poll that came too early. `session_id` is the session its exchange
+    opened.
+    """
+
+    device_code_hash = fields.CharField(max_length=64, primary_key=True)
+    user_code = fields.CharField(max_length=8, unique=True)
+    client: fields.ForeignKeyRelation[OAuthClient] = fields.ForeignKeyField(
+        "models.OAuthClient", related_name="device_authorizations", on_delete=fields.CASCADE
+    )
+    scope = fields.CharField(max_length=1000)
+    status = fields.CharField(max_length=8, default="pending")
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    interval = fields.IntField()
+    last_polled_at = fields.DatetimeField(null=True)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="device_authorizations", on_delete=fields.CASCADE, null=True
+    )
+    login_session_id = fields.CharField(max_length=36, null=True)
+    auth_time = fields.DatetimeField(null=True)
+    session_id = fields.CharField(max_length=36, null=True)
+
+    class Meta:
+        table = "device_authorizations"
+
+
 class Consent(Model):
     """What a user allowed a client to see: a later request for the same or fewer scopes asks no more."""
 

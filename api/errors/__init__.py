@@ -41,6 +41,14 @@ from api.errors.clients import (
     PublicClient,
     UnauthorizedClient,
 )
+from api.errors.devices import (
+    AuthorizationPending,
+    DeviceScopeRefused,
+    ExpiredToken,
+    InvalidDeviceCode,
+    SlowDown,
+    UnknownUserCode,
+)
 from api.errors.mfa import InvalidCode, InvalidMfaToken, InvalidOneTimeCode, MfaAlreadyOn, MfaOff, MfaRequired
 from api.errors.oidc import (
     AccessDenied,
@@ -79,6 +87,12 @@ from api.errors.social import (
 )
 
 __all__ = [
+    "AuthorizationPending",
+    "DeviceScopeRefused",
+    "ExpiredToken",
+    "InvalidDeviceCode",
+    "SlowDown",
+    "UnknownUserCode",
     "GrantNotFound",
     "GroupNotFound",
     "GroupRoleNotFound",

@@ -10,6 +10,7 @@ from api.errors import InvalidClient
 from api.grants import (
     authorization_code,
     client_credentials,
+    device_code,
     mfa_otp,
     passkey,
     password,
@@ -29,6 +30,7 @@ GRANTS: dict[str, Grant] = {
         refresh_token.GRANT,
         authorization_code.GRANT,
         client_credentials.GRANT,
+        device_code.GRANT,
     )
 }
 # the grant of a form without grant_type

@@ -27,11 +27,16 @@ async def handle(given: GrantInput) -> IssuedTokens:
         client=client,
         redirect_uri=fields.redirect_uri,
         code_verifier=fields.code_verifier,
-        refresh_allowed="refresh_token" in client.grant_types.split(),
         source=given.source,
         refresh_lifetime=timedelta(days=state.settings.refresh_token_expire_days),
         moment=state.clock(),
     )
+    return await tokens_of(redeemed, client=client, state=state)
+
+
+async def tokens_of(redeemed: codes.Redeemed, *, client: OAuthClient, state: AppState) -> IssuedTokens:
+    """The tokens of a user's approval just redeemed (a code, a device code): the access token, the refresh
+    token if one was made, and an id_token with `openid`."""
     issued = await issue_for_session(
         redeemed.user, redeemed.session, redeemed.scopes, refresh_token=redeemed.refresh_token, state=state
     )

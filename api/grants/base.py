@@ -27,6 +27,7 @@ class TokenFields:
     challenge_id: str | None = None
     credential: str | None = None
     scope: str | None = None
+    device_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,8 @@ Event = Literal[
     "authorization",
     "code_exchange",
     "code_reuse",
+    "device_authorization",
+    "device_code_exchange",
     "end_session",
     "consent_revoked",
     "passkey_added",

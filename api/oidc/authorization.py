@@ -78,22 +78,15 @@ async def decide(
     granted = grantable(request, user, settings)
     if allowed:
         await consents.remember(user_id=user.id, client=request.client, allowed=granted, moment=moment)
-    elif await _asks_consent(request, user_id=user.id, granted=granted):
+    elif await consents.must_ask(
+        user_id=user.id, client=request.client, granted=granted, prompted="consent" in request.prompt
+    ):
         if "none" in request.prompt:
             raise ConsentRequired
         return AskConsent(request=request, scopes=granted)
     return BackToApp(
         await give_code(request, sign_in=sign_in, granted=granted, settings=settings, moment=moment)
     )
-
-
-async def _asks_consent(request: AuthorizationRequest, *, user_id: int, granted: frozenset[str]) -> bool:
-    # `prompt=consent` is the app asking for the page: a trusted app gets it too
-    if "consent" in request.prompt:
-        return True
-    if request.client.trusted:
-        return False
-    return not await consents.covers(user_id=user_id, client_id=request.client.client_id, wanted=granted)
 
 
 async def give_code(

@@ -5,7 +5,6 @@ import base64
 import hashlib
 import hmac
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,8 +12,9 @@ from tortoise.transactions import in_transaction
 
 from api.core import scopes
 from api.core.opaque import new_opaque_token, opaque_digest
-from api.db.models import AuthorizationCode, OAuthClient, RefreshToken, Session, User
+from api.db.models import AuthorizationCode, OAuthClient, Session, User
 from api.errors import CodeReused, InvalidAuthorizationCode
+from api.oidc import app_sessions
 from api.oidc.requests import AuthorizationRequest
 from api.services import sessions
 from api.services.sessions import RequestSource
@@ -73,7 +73,6 @@ async def redeem(
     client: OAuthClient,
     redirect_uri: str,
     code_verifier: str | None,
-    refresh_allowed: bool,
     source: RequestSource,
     refresh_lifetime: timedelta,
     moment: datetime,
@@ -92,24 +91,23 @@ async def redeem(
     if redirect_uri != found.redirect_uri:
         raise InvalidAuthorizationCode("redirect_uri is not the one of the authorization request")
     _check_verifier(found.code_challenge, code_verifier)
-    browser = await Session.get_or_none(id=_uuid(found.login_session_id), revoked_at=None)
-    if browser is None or found.user.disabled:
+    approval = app_sessions.Approval(
+        user=found.user,
+        granted=frozenset(found.scope.split()),
+        auth_time=found.auth_time,
+        login_session_id=found.login_session_id,
+    )
+    if not await app_sessions.approver_signed_in(approval):
         raise InvalidAuthorizationCode("The sign-in that made this code has ended")
-    granted = frozenset(found.scope.split())
     async with in_transaction():
         claimed = await AuthorizationCode.filter(code_hash=found.code_hash, used_at=None).update(
             used_at=moment
         )
         if claimed:
-            session, refresh_token = await _open_session(
-                found,
-                granted,
-                client=client,
-                refresh_allowed=refresh_allowed,
-                source=source,
-                moment=moment,
-                refresh_lifetime=refresh_lifetime,
+            session, refresh_token = await app_sessions.open_for(
+                approval, client=client, source=source, refresh_lifetime=refresh_lifetime, moment=moment
             )
+            await AuthorizationCode.filter(code_hash=found.code_hash).update(session_id=str(session.id))
     if not claimed:
         # another exchange of the same code won the race, and has committed (its claim held the row until
         # then): a code presented twice revokes what it gave, whichever came first
@@ -119,42 +117,11 @@ async def redeem(
         session=session,
         user=found.user,
         refresh_token=refresh_token,
-        scopes=granted,
+        scopes=approval.granted,
         nonce=found.nonce,
         auth_time=found.auth_time,
         login_session_id=found.login_session_id,
     )
-
-
-async def _open_session(
-    found: AuthorizationCode,
-    granted: frozenset[str],
-    *,
-    client: OAuthClient,
-    refresh_allowed: bool,
-    source: RequestSource,
-    refresh_lifetime: timedelta,
-    moment: datetime,
-) -> tuple[Session, str | None]:
-    session = await Session.create(
-        id=uuid.uuid4(),
-        user=found.user,
-        scope=scopes.render(granted),
-        last_used_at=moment,
-        expires_at=moment + refresh_lifetime,
-        user_agent=sessions.clipped_user_agent(source),
-        ip=source.ip,
-        client_id=client.client_id,
-        auth_time=found.auth_time,
-        login_session_id=found.login_session_id,
-    )
-    refresh_token = None
-    if refresh_allowed and scopes.OFFLINE_ACCESS in granted:
-        token = new_opaque_token()
-        await RefreshToken.create(token_hash=token.digest, session=session, expires_at=session.expires_at)
-        refresh_token = token.value
-    await AuthorizationCode.filter(code_hash=found.code_hash).update(session_id=str(session.id))
-    return session, refresh_token
 
 
 def _check_verifier(challenge: str | None, verifier: str | None) -> None:
@@ -174,10 +141,3 @@ def _check_verifier(challenge: str | None, verifier: str | None) -> None:
 async def _revoke_issued(found: AuthorizationCode) -> None:
     if found.session_id is not None:
         await sessions.revoke(found.session_id)
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None

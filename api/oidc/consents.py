@@ -44,6 +44,16 @@ async def covers(*, user_id: int, client_id: str, wanted: frozenset[str]) -> boo
     return found is not None and wanted <= frozenset(found.scope.split())
 
 
+async def must_ask(*, user_id: int, client: OAuthClient, granted: frozenset[str], prompted: bool) -> bool:
+    """Whether the consent page is shown: when the app asks for it (`prompted`, even a trusted app), else
+    unless the app is trusted or the user already allowed it all of `granted`."""
+    if prompted:
+        return True
+    if client.trusted:
+        return False
+    return not await covers(user_id=user_id, client_id=client.client_id, wanted=granted)
+
+
 async def remember(*, user_id: int, client: OAuthClient, allowed: frozenset[str], moment: datetime) -> None:
     """Remember that the user allowed these scopes (with those allowed before)."""
     found = await Consent.get_or_none(user_id=user_id, client_id=client.client_id)

@@ -5,9 +5,16 @@ from typing import Any
 from api.config import Settings
 from api.core import scopes
 from api.oidc import claims
+from api.services import clients
 
 CLIENT_AUTHENTICATION = ["client_secret_basic", "client_secret_post"]
-GRANT_TYPES = ["authorization_code", "refresh_token", "password", "client_credentials"]
+GRANT_TYPES = [
+    "authorization_code",
+    "refresh_token",
+    "password",
+    "client_credentials",
+    clients.DEVICE_CODE,
+]
 
 
 def issuer(settings: Settings) -> str:
@@ -23,6 +30,7 @@ def authorization_server(settings: Settings) -> dict[str, Any]:
         "issuer": issuer(settings),
         "authorization_endpoint": f"{base}/authorize",
         "token_endpoint": token_endpoint,
+        "device_authorization_endpoint": f"{base}/device_authorization",
         # "none": public clients, and the password and refresh grants as 0.1.0 took them
         "token_endpoint_auth_methods_supported": [*CLIENT_AUTHENTICATION, "none"],
         "revocation_endpoint": f"{token_endpoint}/revoke",

@@ -166,6 +166,7 @@ def _consent_page(request: Request, decision: AskConsent, principal: Principal) 
         client_name=checked.client.name,
         scopes=[(scope, consents.in_words(scope)) for scope in sorted(decision.scopes)],
         fields=sorted(checked.parameters.items()),
+        decide_at="/authorize",
         form_target=checked.redirect_uri,
     )
 

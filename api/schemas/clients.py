@@ -8,7 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.schemas.common import Text
 from api.schemas.roles import Slug
 
-GrantType = Literal["authorization_code", "client_credentials", "password", "refresh_token"]
+GrantType = Literal[
+    "authorization_code",
+    "client_credentials",
+    "password",
+    "refresh_token",
+    "urn:ietf:params:oauth:grant-type:device_code",
+]
 # scope names as RFC 6749 writes them; which exist is checked against the settings
 ScopeName = Annotated[Text, Field(min_length=1, max_length=100, pattern=r"^[\x21\x23-\x5b\x5d-\x7e]+$")]
 # compared as strings, so kept exactly as registered; which are allowed is checked by the service
@@ -26,7 +32,7 @@ class ClientCreate(BaseModel):
     """A client to register."""
 
     name: Name = Field(examples=["billing service"])
-    grant_types: list[GrantType] = Field(min_length=1, max_length=4, examples=[["client_credentials"]])
+    grant_types: list[GrantType] = Field(min_length=1, max_length=5, examples=[["client_credentials"]])
     scopes: list[ScopeName] = Field(max_length=50, examples=[["billing:read"]])
     redirect_uris: list[RedirectUri] = Field(
         default_factory=list, max_length=20, description="required for authorization_code"
@@ -47,7 +53,7 @@ class ClientUpdate(BaseModel):
     """Changes to a client; fields left out stay as they are."""
 
     name: Name | None = None
-    grant_types: list[GrantType] | None = Field(default=None, min_length=1, max_length=4)
+    grant_types: list[GrantType] | None = Field(default=None, min_length=1, max_length=5)
     scopes: list[ScopeName] | None = Field(default=None, max_length=50)
     redirect_uris: list[RedirectUri] | None = Field(default=None, max_length=20)
     post_logout_redirect_uris: list[RedirectUri] | None = Field(default=None, max_length=20)

@@ -30,6 +30,9 @@ class TokenRequest(BaseModel):
         default=None, description="grant_type=passkey: AuthenticationResponseJSON"
     )
     scope: Text | None = None
+    device_code: Text | None = Field(
+        default=None, description="grant_type=urn:ietf:params:oauth:grant-type:device_code: the device code"
+    )
     client_id: Text | None = Field(
         default=None,
         max_length=CLIENT_ID_MAX_LENGTH,
@@ -52,7 +55,8 @@ class TokenResponse(BaseModel):
     scope: str = Field(description="the granted scopes, space-separated")
     id_token: str | None = Field(
         default=None,
-        description="authorization_code and its refreshes, with `openid`: the OpenID Connect id_token",
+        description="authorization_code, device_code and their refreshes, with `openid`: the OpenID Connect "
+        "id_token",
     )
 
 

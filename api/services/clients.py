@@ -24,7 +24,8 @@ from api.errors import (
 
 CLIENT_CREDENTIALS = "client_credentials"
 AUTHORIZATION_CODE = "authorization_code"
-GRANT_TYPES = ("authorization_code", "client_credentials", "password", "refresh_token")
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+GRANT_TYPES = ("authorization_code", "client_credentials", "password", "refresh_token", DEVICE_CODE)
 # compared against when the client is unknown, so that both refusals cost the same
 _NO_SUCH_SECRET = opaque_digest("")
 

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from tortoise.timezone import now
 
+from api.db.models import DeviceAuthorization
 from api.passkeys import webauthn_challenges
 from api.services import challenges, sessions, throttle
 
@@ -24,9 +25,11 @@ class Housekeeping:
         if self._next is not None and moment < self._next:
             return
         self._next = moment + INTERVAL
-        # sessions and login counters are stamped with the database's time; the challenges with the app's
-        # clock, which is the same in production and moves forward in tests
+        # sessions and login counters are stamped with the database's time; the challenges and device
+        # authorizations with the app's clock, which is the same in production and moves forward in tests
         await sessions.clean_up(now())
         await throttle.clean_up(now(), window=_THROTTLE_WINDOW)
         await challenges.clean_up(moment)
         await webauthn_challenges.clean_up(moment)
+        # a device authorization past its expiry answers nothing but expired_token or invalid_grant
+        await DeviceAuthorization.filter(expires_at__lt=moment).delete()

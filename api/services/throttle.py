@@ -114,6 +114,15 @@ async def take(kind: str, subject: str, *, limit: int, window: timedelta, moment
         await row.save(update_fields=["failures", "last_failure_at", "blocked_until"])
 
 
+async def refuse_if_spent(kind: str, subject: str, *, limit: int, moment: datetime) -> None:
+    """RateLimited while `subject` has used up the `limit` of the current window that `take` counts for
+    `kind`; counts nothing itself (for limits on failures, counted by `take` only when one happens)."""
+    row = await LoginThrottle.get_or_none(key=_key(kind, subject))
+    if row is None or row.blocked_until is None or row.blocked_until <= moment or row.failures < limit:
+        return
+    raise RateLimited(max(1, math.ceil((row.blocked_until - moment).total_seconds())))
+
+
 def _growing_delay(extra_failures: int, limits: FailureLimits) -> timedelta:
     seconds = _FIRST_DELAY_SECONDS * 2 ** min(extra_failures, 20)
     return min(limits.max_delay, timedelta(seconds=seconds))
