@@ -1,0 +1,312 @@
+"""The device authorization grant (RFC 8628) over the app: the codes asked for, the /device pages, the
+polling answers, the device code working once, and wrong user codes limited per address."""
+
+import hashlib
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+
+from api.db.models import DeviceAuthorization, Session
+from api.oidc.consents import in_words
+
+from .conftest import Clock, bearer, me_status
+from .devices import (
+    DEVICE_CODE,
+    USER_CODE,
+    ask,
+    decide,
+    poll,
+    polled_error,
+    register_device_app,
+    started,
+    type_code,
+)
+from .oidc import ISSUER, provider
+
+
+def _claims(token: str) -> dict[str, object]:
+    claims: dict[str, object] = jwt.decode(token, options={"verify_signature": False})
+    return claims
+
+
+async def test_a_device_gets_a_user_code_to_show_and_a_device_code_to_poll_with(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        response = await ask(p.client, app)
+    body = response.json()
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert set(body) == {
+        "device_code",
+        "user_code",
+        "verification_uri",
+        "verification_uri_complete",
+        "expires_in",
+        "interval",
+    }
+    assert USER_CODE.fullmatch(body["user_code"]), body["user_code"]
+    assert body["verification_uri"] == f"{ISSUER}/device"
+    assert body["verification_uri_complete"] == f"{ISSUER}/device?user_code={body['user_code']}"
+    assert (body["expires_in"], body["interval"]) == (600, 5)
+    assert len(body["device_code"]) >= 43
+
+
+async def test_the_device_code_is_stored_only_as_its_digest(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        body = await started(p.client, app)
+        [stored] = await DeviceAuthorization.all()
+    assert stored.device_code_hash == hashlib.sha256(body["device_code"].encode()).hexdigest()
+    assert stored.user_code == body["user_code"].replace("-", "")
+
+
+async def test_a_device_signs_in_once_the_person_allows_it_and_its_tokens_name_the_app(
+    tmp_path: Path,
+) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        await p.sign_in("alice", email="alice@example.com")
+        codes = await started(p.client, app, "openid profile email offline_access")
+        pending = await polled_error(p.client, app, codes["device_code"])
+        # case and the dash are the person's to forget
+        consent_page = await type_code(p, codes["user_code"].replace("-", "").lower())
+        done = await decide(p, consent_page)
+        answer = await poll(p.client, app, codes["device_code"])
+        body = answer.json()
+        session = await Session.get(id=_claims(body["access_token"])["sid"])
+        me = await me_status(p.client, body["access_token"])
+        userinfo = await p.client.get("/userinfo", headers=bearer(body["access_token"]))
+    assert pending == "authorization_pending"
+    assert "Notes CLI</span> wants to" in consent_page.text
+    assert in_words("offline_access") in consent_page.text
+    assert done.status_code == 200 and "You may return to your device" in done.text
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    assert set(body) == {"access_token", "token_type", "expires_in", "scope", "id_token", "refresh_token"}
+    assert body["scope"] == "email offline_access openid profile"
+    access, id_token = _claims(body["access_token"]), _claims(body["id_token"])
+    assert access["client_id"] == app.client_id and id_token["aud"] == app.client_id
+    assert id_token["iss"] == ISSUER and id_token["sid"] == session.login_session_id
+    assert "nonce" not in id_token and id_token["sub"] == access["sub"]
+    assert session.client_id == app.client_id
+    assert me == 200 and userinfo.json()["email"] == "alice@example.com"
+
+
+async def test_the_device_code_works_once(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        await p.sign_in()
+        codes = await started(p.client, app)
+        await decide(p, await type_code(p, codes["user_code"]))
+        first = await poll(p.client, app, codes["device_code"])
+        again = await poll(p.client, app, codes["device_code"])
+    assert first.status_code == 200, first.text
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_grant"
+    assert again.json()["error_description"] == "The device code was already used"
+
+
+async def test_a_denial_is_access_denied_and_the_page_says_so(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        await p.sign_in()
+        codes = await started(p.client, app)
+        done = await decide(p, await type_code(p, codes["user_code"]), "deny")
+        errors = [await polled_error(p.client, app, codes["device_code"]) for _ in range(2)]
+    assert done.status_code == 200 and "You denied the request" in done.text
+    assert errors == ["access_denied", "access_denied"]
+
+
+async def test_polling_faster_than_the_interval_is_slow_down_and_the_interval_grows(tmp_path: Path) -> None:
+    clock = Clock()
+    async with provider(tmp_path, clock=clock) as p:
+        app = await register_device_app(p)
+        codes = await started(p.client, app)
+        answers = [await polled_error(p.client, app, codes["device_code"])]
+        clock.advance(seconds=2)
+        answers.append(await polled_error(p.client, app, codes["device_code"]))  # 2 s < 5 s: now 10 s
+        clock.advance(seconds=6)
+        answers.append(await polled_error(p.client, app, codes["device_code"]))  # 6 s < 10 s: now 15 s
+        clock.advance(seconds=15)
+        answers.append(await polled_error(p.client, app, codes["device_code"]))
+        [stored] = await DeviceAuthorization.all()
+    assert answers == ["authorization_pending", "slow_down", "slow_down", "authorization_pending"]
+    assert stored.interval == 15
+
+
+async def test_after_expires_in_the_device_code_is_expired_token_and_the_user_code_unknown(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    async with provider(tmp_path, clock=clock) as p:
+        app = await register_device_app(p)
+        await p.sign_in()
+        codes = await started(p.client, app)
+        clock.advance(seconds=600)
+        page = await type_code(p, codes["user_code"])
+        error = await polled_error(p.client, app, codes["device_code"])
+    assert page.status_code == 400 and "That code is not valid" in page.text
+    assert error == "expired_token"
+
+
+async def test_an_approved_device_that_polls_too_late_is_expired_token(tmp_path: Path) -> None:
+    clock = Clock()
+    async with provider(tmp_path, clock=clock) as p:
+        app = await register_device_app(p)
+        await p.sign_in()
+        codes = await started(p.client, app)
+        await decide(p, await type_code(p, codes["user_code"]))
+        clock.advance(seconds=601)
+        error = await polled_error(p.client, app, codes["device_code"])
+    assert error == "expired_token"
+
+
+async def test_unknown_missing_or_another_apps_device_code_is_invalid_grant(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        other = await register_device_app(p, name="Other CLI")
+        codes = await started(p.client, app)
+        unknown = await polled_error(p.client, app, "not-a-device-code")
+        missing = await p.client.post("/token", data={"grant_type": DEVICE_CODE, "client_id": app.client_id})
+        foreign = await polled_error(p.client, other, codes["device_code"])
+    assert unknown == foreign == "invalid_grant"
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_grant"
+
+
+async def test_wrong_user_codes_are_limited_to_five_per_address_in_fifteen_minutes(tmp_path: Path) -> None:
+    clock = Clock()
+    async with provider(tmp_path, clock=clock) as p:
+        app = await register_device_app(p)
+        await p.sign_in()
+        codes = await started(p.client, app)
+        wrong = [await type_code(p, "BBBB-BBBB") for _ in range(5)]
+        # the sixth try is refused even with the right code
+        blocked = await type_code(p, codes["user_code"])
+        clock.advance(minutes=15)
+        later = await started(p.client, app)
+        after = await type_code(p, later["user_code"])
+    assert [page.status_code for page in wrong] == [400] * 5
+    assert all("That code is not valid" in page.text for page in wrong)
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["retry-after"]) <= 900
+    assert "Too many requests" in blocked.text
+    assert after.status_code == 200 and "Notes CLI</span> wants to" in after.text
+
+
+async def test_a_malformed_or_empty_user_code_is_the_code_page_again(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        await p.sign_in()
+        malformed = await type_code(p, "<script>AEIOU 12</script>")
+        empty = await type_code(p, "  ")
+    assert malformed.status_code == 400 and "That code is not valid" in malformed.text
+    assert "<script>AEIOU" not in malformed.text
+    assert empty.status_code == 400 and "Type the code your device shows" in empty.text
+
+
+async def test_the_code_page_is_prefilled_from_the_link_and_signs_in_first(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        codes = await started(p.client, app)
+        signed_out = await p.client.get("/device", params={"user_code": codes["user_code"]})
+        await p.sign_in()
+        back = parse_qs(urlsplit(signed_out.headers["location"]).query)["next"][0]
+        page = await p.client.get(back)
+    assert signed_out.status_code == 303
+    assert urlsplit(signed_out.headers["location"]).path == "/login"
+    assert back == f"/device?user_code={codes['user_code']}"
+    assert page.status_code == 200
+    assert f'name="user_code" value="{codes["user_code"]}"' in page.text
+
+
+async def test_the_code_form_needs_the_csrf_token(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        await p.sign_in()
+        codes = await started(p.client, app)
+        refused = await p.client.post(
+            "/device", data={"user_code": codes["user_code"]}, headers={"Origin": ISSUER}
+        )
+        error = await polled_error(p.client, app, codes["device_code"])
+    assert refused.status_code == 403
+    assert error == "authorization_pending"
+
+
+async def test_a_remembered_consent_or_a_trusted_app_skips_the_consent_page(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        trusted = await register_device_app(p, name="Trusted CLI", trusted=True)
+        await p.sign_in()
+        first = await started(p.client, app)
+        await decide(p, await type_code(p, first["user_code"]))
+        second = await started(p.client, app)
+        remembered = await type_code(p, second["user_code"])
+        third = await started(p.client, trusted)
+        skipped = await type_code(p, third["user_code"])
+        answers = [
+            await poll(p.client, app, second["device_code"]),
+            await poll(p.client, trusted, third["device_code"]),
+        ]
+    assert "You may return to your device" in remembered.text
+    assert "You may return to your device" in skipped.text
+    assert [answer.status_code for answer in answers] == [200, 200]
+
+
+async def test_a_confidential_client_proves_itself_at_both_endpoints(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p, confidential=True)
+        assert app.secret is not None
+        await p.sign_in()
+        unproven = await p.client.post(
+            "/device_authorization", data={"client_id": app.client_id, "scope": "openid"}
+        )
+        codes = await started(p.client, app, "openid")
+        await decide(p, await type_code(p, codes["user_code"]))
+        unproven_poll = await p.client.post(
+            "/token",
+            data={"grant_type": DEVICE_CODE, "device_code": codes["device_code"], "client_id": app.client_id},
+        )
+        answer = await poll(p.client, app, codes["device_code"])
+    assert unproven.status_code == 401 and unproven.json()["error"] == "invalid_client"
+    assert unproven_poll.status_code == 401 and unproven_poll.json()["error"] == "invalid_client"
+    assert answer.status_code == 200 and set(answer.json()) >= {"access_token", "id_token"}
+    assert "refresh_token" not in answer.json()  # no offline_access asked for
+
+
+async def test_clients_and_scopes_the_device_endpoint_refuses(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p, scopes=["openid", "profile"])
+        code_app = await p.register_app()
+        unknown = await p.client.post(
+            "/device_authorization", data={"client_id": "nobody", "scope": "openid"}
+        )
+        unregistered = await ask(p.client, code_app, "openid")
+        beyond = await ask(p.client, app, "openid email")
+        missing = await p.client.post("/device_authorization", data={"client_id": app.client_id})
+    assert unknown.status_code == 401 and unknown.json()["error"] == "invalid_client"
+    assert unregistered.status_code == 400 and unregistered.json()["error"] == "unauthorized_client"
+    assert beyond.status_code == 400 and beyond.json()["error"] == "invalid_scope"
+    assert "email" in beyond.json()["error_description"]
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_scope"
+
+
+async def test_the_metadata_lists_the_device_endpoint_and_grant(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        documents = [
+            (await p.client.get(path)).json()
+            for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
+        ]
+    for document in documents:
+        assert document["device_authorization_endpoint"] == f"{ISSUER}/device_authorization"
+        assert DEVICE_CODE in document["grant_types_supported"]
+
+
+async def test_housekeeping_forgets_expired_device_authorizations(tmp_path: Path) -> None:
+    clock = Clock()
+    async with provider(tmp_path, clock=clock) as p:
+        app = await register_device_app(p)
+        await started(p.client, app)
+        clock.advance(minutes=11)
+        await p.app.state.auth.housekeeping.run_if_due(clock())
+        left = await DeviceAuthorization.all().count()
+    assert left == 0
