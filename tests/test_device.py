@@ -23,6 +23,7 @@ from .devices import (
     type_code,
 )
 from .oidc import ISSUER, provider
+from .roles import allow_roles, give_roles
 
 
 def _claims(token: str) -> dict[str, object]:
@@ -310,3 +311,29 @@ async def test_housekeeping_forgets_expired_device_authorizations(tmp_path: Path
         await p.app.state.auth.housekeeping.run_if_due(clock())
         left = await DeviceAuthorization.all().count()
     assert left == 0
+
+
+async def test_a_devices_tokens_carry_the_roles_the_app_may_see_with_the_roles_scope(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p, scopes=["openid", "profile", "roles"])
+        await p.sign_in()
+        await give_roles(p.client)
+        await allow_roles(p.client, app.client_id, ["billing"])
+        codes = await started(p.client, app, "openid profile roles")
+        await decide(p, await type_code(p, codes["user_code"]))
+        body = (await poll(p.client, app, codes["device_code"])).json()
+    assert _claims(body["access_token"])["roles"] == _claims(body["id_token"])["roles"] == ["billing"]
+
+
+async def test_a_devices_token_is_an_apps_token_that_only_reads(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        await p.sign_in()
+        codes = await started(p.client, app)
+        await decide(p, await type_code(p, codes["user_code"]))
+        access = (await poll(p.client, app, codes["device_code"])).json()["access_token"]
+        p.client.cookies.clear()
+        reads = await p.client.get("/user/me", headers=bearer(access))
+        writes = await p.client.patch("/user/me", json={"full_name": "Mallory"}, headers=bearer(access))
+    assert reads.status_code == 200
+    assert writes.status_code == 403

@@ -14,6 +14,7 @@ from api.errors import (
     InvalidAuthorizationCode,
     InvalidClient,
     InvalidCredentials,
+    InvalidDeviceCode,
     InvalidOneTimeCode,
     InvalidPasskey,
     InvalidRefreshToken,
@@ -33,6 +34,7 @@ _OUTCOMES: dict[type[DomainError], str] = {
     EmailNotVerified: "unverified",
     MfaRequired: "mfa_required",
     InvalidAuthorizationCode: "failure",
+    InvalidDeviceCode: "failure",
 }
 
 
