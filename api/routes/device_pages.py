@@ -15,9 +15,9 @@ from api.http import browser
 from api.http.deps import BrowserPrincipal, Source, State
 from api.http.rendering import render
 from api.observability import audit
-from api.oidc import authorization, consents, devices
+from api.oidc import authorization, consents, device_answers, devices
+from api.oidc.device_answers import AskConsent
 from api.schemas.common import PARAMETER_MAX_LENGTH, Text
-from api.services import users
 from api.services.principals import Principal
 from api.services.sessions import RequestSource
 
@@ -67,17 +67,16 @@ async def device_form(
         )
         if sign_in is None:
             return _sign_in_first(user_code)
-        granted = users.still_held(frozenset(found.scope.split()), principal.user, state.settings)
-        if decision is None and await consents.must_ask(
-            user_id=principal.user.id, client=found.client, granted=granted, prompted=False
-        ):
-            return _consent_page(request, principal, found, granted)
-        if decision == "allow":
-            await consents.remember(
-                user_id=principal.user.id, client=found.client, allowed=granted, moment=moment
-            )
-        approved = decision != "deny"
-        await devices.decide(found, sign_in=sign_in, granted=granted if approved else None)
+        answered = await device_answers.answer(
+            found,
+            user=principal.user,
+            sign_in=sign_in,
+            decision=decision,
+            settings=state.settings,
+            moment=moment,
+        )
+        if isinstance(answered, AskConsent):
+            return _consent_page(request, principal, found, answered.scopes)
     except UnknownUserCode as exc:
         return _code_page(request, principal, typed=user_code, error=exc.message)
     except RateLimited as exc:
@@ -89,9 +88,13 @@ async def device_form(
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
             headers=exc.headers,
         )
-    _record("approved" if approved else "denied", found, principal, source)
+    _record("approved" if answered.approved else "denied", found, principal, source)
     return render(
-        request, "device_done.html", principal=principal, approved=approved, client_name=found.client.name
+        request,
+        "device_done.html",
+        principal=principal,
+        approved=answered.approved,
+        client_name=found.client.name,
     )
 
 
