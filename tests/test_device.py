@@ -232,3 +232,14 @@ async def test_a_devices_token_is_an_apps_token_that_only_reads(tmp_path: Path) 
         writes = await p.client.patch("/user/me", json={"full_name": "Mallory"}, headers=bearer(access))
     assert reads.status_code == 200
     assert writes.status_code == 403
+
+
+async def test_malformed_client_credentials_are_invalid_client_in_rfc_6749s_shape(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        response = await p.client.post(
+            "/device_authorization",
+            data={"scope": "openid"},
+            headers={"Authorization": "Basic not-base64!"},
+        )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"

@@ -118,3 +118,14 @@ async def test_a_remembered_consent_or_a_trusted_app_skips_the_consent_page(tmp_
     assert "You may return to your device" in remembered.text
     assert "You may return to your device" in skipped.text
     assert [answer.status_code for answer in answers] == [200, 200]
+
+
+async def test_any_decision_but_allow_denies(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        await p.sign_in()
+        codes = await started(p.client, app)
+        done = await decide(p, await type_code(p, codes["user_code"]), "null")
+        error = await polled_error(p.client, app, codes["device_code"])
+    assert "You denied the request" in done.text
+    assert error == "access_denied"

@@ -40,10 +40,10 @@ async def device_authorization(
     source: Source,
 ) -> DeviceAuthorizationResponse | Response:
     """Start a device's sign-in (RFC 8628): a user code to show, and a device code to poll with."""
-    presented = client_credentials(
-        request.headers.get("authorization"), form_id=form.client_id, form_secret=form.client_secret
-    )
     try:
+        presented = client_credentials(
+            request.headers.get("authorization"), form_id=form.client_id, form_secret=form.client_secret
+        )
         client = await grants.client_for(device_code.GRANT, presented)
         if client is None:  # the grant's client rule has named it already
             raise InvalidClient

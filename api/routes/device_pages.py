@@ -2,7 +2,7 @@
 it on the consent page of `/authorize` (unless already allowed, or the app is trusted), and is told to go
 back to the device."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request, status
@@ -53,7 +53,9 @@ async def device_form(
     state: State,
     source: Source,
     user_code: Annotated[Text | None, Form(max_length=PARAMETER_MAX_LENGTH)] = None,
-    decision: Annotated[Literal["allow", "deny"] | None, Form()] = None,
+    decision: Annotated[
+        Text | None, Form(max_length=PARAMETER_MAX_LENGTH, description="`allow`; anything else denies")
+    ] = None,
 ) -> Response:
     """The code typed in (then the consent page, if it is needed), or the consent page's Allow or Deny."""
     if principal is None:
@@ -71,7 +73,7 @@ async def device_form(
             found,
             user=principal.user,
             sign_in=sign_in,
-            decision=decision,
+            decision=None if decision is None else ("allow" if decision == "allow" else "deny"),
             settings=state.settings,
             moment=moment,
         )
