@@ -122,7 +122,8 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
         nargs="+",
         action="extend",
         default=[],
-        help="scopes it may hold (authorization_code: openid profile email; offline_access with refresh)",
+        help="scopes it may hold (authorization_code, device_code: openid profile email; offline_access with "
+        "refresh)",
     )
     create.add_argument("--redirect-uri", action="append", default=[], help="a redirect URI; repeat for more")
     create.add_argument(
