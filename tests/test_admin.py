@@ -165,7 +165,9 @@ async def test_metadata_names_the_endpoints_from_the_token_url_and_public_url_no
         "refresh_token",
         "password",
         "client_credentials",
+        "urn:ietf:params:oauth:grant-type:device_code",
     ]
+    assert body["device_authorization_endpoint"] == "https://auth.example.com/device_authorization"
     assert body["scopes_supported"] == ["admin", "email", "offline_access", "openid", "profile", "roles"]
     assert body["issuer"] == "https://auth.example.com"
 

@@ -140,7 +140,7 @@ async def test_json_body_is_400_invalid_request(client: httpx.AsyncClient) -> No
 
 async def test_other_grant_type_is_400_unsupported_grant_type(client: httpx.AsyncClient) -> None:
     await register(client, "alice")
-    response = await login(client, "alice", grant_type="urn:ietf:params:oauth:grant-type:device_code")
+    response = await login(client, "alice", grant_type="urn:ietf:params:oauth:grant-type:jwt-bearer")
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
 
