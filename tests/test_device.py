@@ -1,6 +1,7 @@
 """The device authorization grant (RFC 8628) over the app: the codes asked for, the polling answers, the
 device code working once, the tokens it gives, and the metadata (the pages: test_device_pages.py)."""
 
+import asyncio
 import hashlib
 from pathlib import Path
 
@@ -243,3 +244,17 @@ async def test_malformed_client_credentials_are_invalid_client_in_rfc_6749s_shap
         )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+async def test_a_device_code_polled_twice_at_once_gives_tokens_once(tmp_path: Path) -> None:
+    async with provider(tmp_path) as p:
+        app = await register_device_app(p)
+        await p.sign_in()
+        codes = await started(p.client, app)
+        await decide(p, await type_code(p, codes["user_code"]))
+        racing = await asyncio.gather(*(poll(p.client, app, codes["device_code"]) for _ in range(2)))
+        sessions = await Session.filter(client_id=app.client_id).count()
+    assert sorted(answer.status_code for answer in racing) == [200, 400]
+    [lost] = [answer for answer in racing if answer.status_code == 400]
+    assert lost.json()["error"] == "invalid_grant"
+    assert sessions == 1
