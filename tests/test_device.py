@@ -164,7 +164,7 @@ async def test_a_confidential_client_proves_itself_at_both_endpoints(tmp_path: P
             data={"grant_type": DEVICE_CODE, "device_code": codes["device_code"], "client_id": app.client_id},
         )
         answer = await poll(p.client, app, codes["device_code"])
-    assert unproven.status_code == 401 and unproven.json()["error"] == "invalid_client"
+    assert unproven.status_code == 400 and unproven.json()["error"] == "invalid_client"
     assert unproven_poll.status_code == 401 and unproven_poll.json()["error"] == "invalid_client"
     assert answer.status_code == 200 and set(answer.json()) >= {"access_token", "id_token"}
     assert "refresh_token" not in answer.json()  # no offline_access asked for
@@ -180,7 +180,7 @@ async def test_clients_and_scopes_the_device_endpoint_refuses(tmp_path: Path) ->
         unregistered = await ask(p.client, code_app, "openid")
         beyond = await ask(p.client, app, "openid email")
         missing = await p.client.post("/device_authorization", data={"client_id": app.client_id})
-    assert unknown.status_code == 401 and unknown.json()["error"] == "invalid_client"
+    assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_client"
     assert unregistered.status_code == 400 and unregistered.json()["error"] == "unauthorized_client"
     assert beyond.status_code == 400 and beyond.json()["error"] == "invalid_scope"
     assert "email" in beyond.json()["error_description"]

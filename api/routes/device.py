@@ -1,6 +1,7 @@
 """The device authorization endpoint (RFC 8628 section 3.1): a CLI or a TV asks for a user code to show,
 and then polls the token endpoint with its device code."""
 
+from dataclasses import replace
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -27,9 +28,13 @@ router = APIRouter(tags=["openid connect"])
     responses={
         status.HTTP_400_BAD_REQUEST: {
             "model": OAuthError,
-            "description": "`unauthorized_client` (not registered for the device grant), `invalid_scope`",
+            "description": "`invalid_client`, `unauthorized_client` (not registered for the device grant), "
+            "`invalid_scope`",
         },
-        status.HTTP_401_UNAUTHORIZED: {"model": OAuthError, "description": "`invalid_client`"},
+        status.HTTP_401_UNAUTHORIZED: {
+            "model": OAuthError,
+            "description": "`invalid_client` when the client authenticated with HTTP Basic",
+        },
     },
 )
 async def device_authorization(
@@ -49,7 +54,11 @@ async def device_authorization(
             raise InvalidClient
         started = await devices.start(client, scope=form.scope, moment=state.clock())
     except DomainError as exc:
-        return grant_outcomes.refusal(exc, event="device_authorization", source=source).as_json()
+        refusal = grant_outcomes.refusal(exc, event="device_authorization", source=source)
+        if isinstance(exc, InvalidClient) and not request.headers.get("authorization"):
+            # the contract answers this endpoint's refusals 400; RFC 6749 5.2 keeps 401 for HTTP Basic
+            refusal = replace(refusal, status_code=status.HTTP_400_BAD_REQUEST, extra_headers=None)
+        return refusal.as_json()
     audit.record("device_authorization", outcome="started", ip=source.ip, client_id=client.client_id)
     response.headers.update(NO_STORE)
     verification_uri = f"{state.settings.public_url}/device"
