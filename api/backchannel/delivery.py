@@ -67,11 +67,15 @@ class BackchannelDelivery:
     async def deliver_due(self) -> int:
         """Post every logout due now; how many the apps took."""
         delivered = 0
+        claimed = await queue.claim_due(moment=self._clock())
+        if not claimed:  # the usual poll: no client (and its TLS context) made for nothing
+            return delivered
         # no redirects: the token goes to the registered URI and nowhere else
         async with httpx.AsyncClient(timeout=_TIMEOUT_SECONDS, follow_redirects=False) as http:
-            while claimed := await queue.claim_due(moment=self._clock()):
+            while claimed:
                 for logout in claimed:
                     delivered += await self._deliver(logout, http)
+                claimed = await queue.claim_due(moment=self._clock())
         return delivered
 
     async def _deliver(self, logout: BackchannelLogout, http: httpx.AsyncClient) -> int:

@@ -14,8 +14,8 @@ from tortoise.transactions import in_transaction
 
 from api.db.models import BackchannelLogout, SessionClient
 
-# longer than one post may take (its timeout)
-CLAIM = timedelta(minutes=1)
+# longer than posting a claimed batch may take (ten posts of at most 5 s each)
+CLAIM = timedelta(minutes=2)
 FIRST_RETRY = timedelta(seconds=10)
 MAX_RETRY = timedelta(hours=1)
 # finished rows are kept this long, so a session ended twice (an app's, then its browser's) tells once
