@@ -95,6 +95,8 @@ def create_app(
                     feed.start()
                 # mails left pending by a stop or a crash go out now
                 state.delivery.start()
+                # and so do back-channel logouts
+                state.backchannel.start()
                 checkpointer = None
                 if (database_file := sqlite_file(settings.database_url)) is not None:
                     checkpointer = wal.Checkpointer(database_file)
@@ -105,6 +107,7 @@ def create_app(
                     if checkpointer is not None:
                         await checkpointer.stop()
                     await state.delivery.stop()
+                    await state.backchannel.stop()
                     await state.keys.stop()
                     if feed is not None:
                         await feed.stop()

@@ -10,6 +10,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.timezone import now
 
+from api.backchannel.delivery import BackchannelDelivery
 from api.config import Settings
 from api.core import jwk
 from api.core.csrf import CsrfTokens
@@ -24,6 +25,8 @@ from api.hotpath.change_feed import Announcer, ChangeFeed
 from api.mail.delivery import MailDelivery
 from api.mail.transport import FileTransport, SmtpTransport, Transport
 from api.observability import metrics
+from api.oidc import id_tokens
+from api.oidc.discovery import issuer
 from api.secret_key import resolve_secret_key
 from api.services import mails
 from api.services.keyring import KeyRing
@@ -87,16 +90,23 @@ def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> A
     )
     common_passwords()  # loaded now, not by the first registration on the event loop
     delivery = MailDelivery(transport=_transport(settings), sender=settings.mail_from, clock=clock)
+    keys = key_ring(settings, secret=key, codec=codec, clock=clock)
     state = AppState(
         settings=settings,
         hasher=hasher,
         codec=codec,
-        keys=key_ring(settings, secret=key, codec=codec, clock=clock),
+        keys=keys,
         csrf=CsrfTokens(key),
         totp_sealer=Sealer(key, purpose=TOTP_SECRETS),
         provider_sealer=Sealer(key, purpose=PROVIDER_SECRETS),
         flow_sealer=Sealer(key, purpose=SIGN_IN_FLOWS),
         delivery=delivery,
+        backchannel=BackchannelDelivery(
+            signer_for=partial(id_tokens.signer_for, keys=keys),
+            issuer=issuer(settings),
+            give_up_after=timedelta(hours=settings.backchannel_logout_retry_hours),
+            clock=clock,
+        ),
         clock=clock,
     )
     delivery.prepare = partial(mails.reset_link, state=state)

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     webauthn_rp_id: str | None = None
     webauthn_rp_name: str = Field(default="Auth service", min_length=1, max_length=100)
     webauthn_origins: str = ""
+    # how long a back-channel logout is retried while the app answers 5xx or cannot be reached
+    backchannel_logout_retry_hours: int = Field(default=24, ge=1, le=24 * 30)
 
     @field_validator("token_url")
     @classmethod

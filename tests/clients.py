@@ -26,6 +26,8 @@ CLIENT_FIELDS = {
     "trusted",
     "id_token_signed_response_alg",
     "allowed_roles",
+    "backchannel_logout_uri",
+    "backchannel_logout_session_required",
 }
 INTROSPECTION_FIELDS = {"active", "scope", "client_id", "sub", "exp", "iat", "token_type"}
 INVALID_CLIENT = {

@@ -19,6 +19,7 @@ BELOW_HTTP = (
     "api.passkeys",
     "api.social",
     "api.mail",
+    "api.backchannel",
     "api.observability",
 )
 

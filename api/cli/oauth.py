@@ -79,6 +79,7 @@ def create_client_command(args: argparse.Namespace) -> int:
             redirect_uris=args.redirect_uri,
             confidential=not args.public,
             post_logout_redirect_uris=args.post_logout_redirect_uri,
+            backchannel_logout_uri=args.backchannel_logout_uri,
             trusted=args.trusted,
         )
     except ValidationError as exc:
@@ -131,6 +132,9 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
         action="append",
         default=[],
         help="where /end-session may send the browser after a logout; repeat for more",
+    )
+    create.add_argument(
+        "--backchannel-logout-uri", help="where a logout token is posted when a session it signed in ends"
     )
     create.add_argument("--public", action="store_true", help="a public client: no secret (PKCE required)")
     create.add_argument("--trusted", action="store_true", help="a first-party app: no consent page")

@@ -177,6 +177,11 @@ def sign_id_token(claims: dict[str, object], signer: Verifier) -> str:
     return _signed(claims, signer, header_type="JWT")
 
 
+def sign_logout_token(claims: dict[str, object], signer: Verifier) -> str:
+    """A Back-Channel Logout token: the claims signed with `typ: logout+jwt` (never taken for an id_token)."""
+    return _signed(claims, signer, header_type="logout+jwt")
+
+
 def _signed(
     claims: dict[str, object], signer: Verifier, *, header_type: str = _ACCESS_TOKEN_HEADER_TYPE
 ) -> str:

@@ -41,6 +41,25 @@ def problem(uri: str) -> str | None:
     )
 
 
+def logout_uri_problem(uri: str) -> str | None:
+    """Why `uri` may not be registered as a back-channel logout URI (https, or http on a loopback host, no
+    fragment), or None when it may."""
+    if len(uri) > MAX_LENGTH:
+        return f"a logout URI is at most {MAX_LENGTH} characters"
+    if "#" in uri or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in uri):
+        return "a logout URI has no fragment, spaces or control characters"
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 -- urlsplit checks the port only when it is read
+    except ValueError:
+        return "a logout URI must be a valid URL"
+    if parts.scheme.lower() == "https" and parts.hostname:
+        return None
+    if parts.scheme.lower() == "http" and _host(uri) in LOOPBACK_HOSTS:
+        return None
+    return "a logout URI is https://, or http:// on a loopback host (127.0.0.1, [::1], localhost)"
+
+
 def matches(registered: list[str], presented: str, *, any_loopback_port: bool) -> bool:
     """Whether `presented` is one of `registered`: the same string, or, with `any_loopback_port` (a public
     client: RFC 8252 section 7.3), the same loopback IP redirect URI on another port."""

@@ -178,6 +178,9 @@ class OAuthClient(Model):
     id_token_signed_response_alg = fields.CharField(max_length=8, default="RS256", db_default="RS256")
     # the roles its tokens may carry; null: every role
     allowed_roles: list[str] | None = fields.JSONField(null=True)
+    # OpenID Connect Back-Channel Logout: where a logout token is posted when a session it had tokens in ends
+    backchannel_logout_uri = fields.CharField(max_length=2000, null=True)
+    backchannel_logout_session_required = fields.BooleanField(default=True, db_default=True)
 
     class Meta:
         table = "oauth_clients"
@@ -331,6 +334,46 @@ class MfaChallenge(Model):
 
     class Meta:
         table = "mfa_challenges"
+
+
+class SessionClient(Model):
+    """An app that received tokens in a session, and the `sid` its id_tokens name: whom a logout tells."""
+
+    id = fields.IntField(primary_key=True)
+    session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
+        "models.Session", related_name="clients", on_delete=fields.CASCADE
+    )
+    client: fields.ForeignKeyRelation[OAuthClient] = fields.ForeignKeyField(
+        "models.OAuthClient", related_name="sessions", on_delete=fields.CASCADE
+    )
+    sid = fields.CharField(max_length=36, db_index=True)
+
+    class Meta:
+        table = "session_clients"
+        unique_together = (("session", "client"),)
+
+
+class BackchannelLogout(Model):
+    """A logout token to post to an app, written in the transaction that ends the session, sent by a
+    background task, claimed and retried as the mail outbox is.
+
+    It holds the values, not the user or session rows, so an account deleted with its sessions is still told.
+    """
+
+    id = fields.IntField(primary_key=True)
+    client_id = fields.CharField(max_length=64)
+    subject = fields.CharField(max_length=64)
+    sid = fields.CharField(max_length=36)
+    created_at = fields.DatetimeField()
+    due_at = fields.DatetimeField(db_index=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=500, null=True)
+    delivered_at = fields.DatetimeField(null=True)
+    failed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "backchannel_logouts"
+        unique_together = (("client_id", "sid"),)
 
 
 # what a `GET /user/me` answer shows or checks: the user, and whether the token's session is still on

@@ -49,8 +49,11 @@ async def issue_for_session(
     user: User, session: Session, granted: frozenset[str], *, refresh_token: str | None, state: AppState
 ) -> IssuedTokens:
     """The access token of a session (and the refresh token just made for it); an app's session's token
-    names the app (`client_id`). Every user's token is made here, so its roles are read here too."""
+    names the app (`client_id`), which is noted as told of the session's end. Every user's token is made
+    here, so its roles are read here too."""
     lifetime = state.settings.access_token_expire_minutes * 60
+    if session.client_id is not None:
+        await sessions.note_client(session)
     roles = await role_claims.carried(user_id=user.id, granted=granted, client_id=session.client_id)
     access_token = state.codec.issue_access_token(
         user_id=user.id,

@@ -32,7 +32,7 @@ async def refresh_grant(
 ) -> IssuedTokens:
     """A new pair for a refresh token (`client_id`: the client presenting it), within the session's scopes."""
     session, new_refresh_token = await sessions.rotate(
-        refresh_token, lifetime=refresh_lifetime(state), client_id=client_id
+        refresh_token, lifetime=refresh_lifetime(state), client_id=client_id, moment=state.clock()
     )
     user: User = session.user
     # the session keeps what the login granted, less what the user may no longer have

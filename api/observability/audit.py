@@ -46,6 +46,7 @@ Event = Literal[
     "role_granted",
     "role_revoked",
     "group_changed",
+    "backchannel_logout",
 ]
 
 

@@ -84,7 +84,7 @@ async def redeem(
     if found is None or found.client_id != client.client_id:  # type: ignore[attr-defined]
         raise InvalidAuthorizationCode
     if found.used_at is not None:
-        await _revoke_issued(found)
+        await _revoke_issued(found, moment=moment)
         raise CodeReused(user_id=found.user.id, client_id=client.client_id)
     if found.expires_at <= moment:
         raise InvalidAuthorizationCode("The authorization code has expired")
@@ -111,7 +111,7 @@ async def redeem(
     if not claimed:
         # another exchange of the same code won the race, and has committed (its claim held the row until
         # then): a code presented twice revokes what it gave, whichever came first
-        await _revoke_issued(await AuthorizationCode.get(code_hash=found.code_hash))
+        await _revoke_issued(await AuthorizationCode.get(code_hash=found.code_hash), moment=moment)
         raise CodeReused(user_id=found.user.id, client_id=client.client_id)
     return Redeemed(
         session=session,
@@ -138,6 +138,6 @@ def _check_verifier(challenge: str | None, verifier: str | None) -> None:
         raise InvalidAuthorizationCode("code_verifier does not match the code_challenge")
 
 
-async def _revoke_issued(found: AuthorizationCode) -> None:
+async def _revoke_issued(found: AuthorizationCode, *, moment: datetime) -> None:
     if found.session_id is not None:
-        await sessions.revoke(found.session_id)
+        await sessions.end(session_id=found.session_id, moment=moment)

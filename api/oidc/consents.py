@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from api.core import scopes
-from api.db.models import Consent, OAuthClient, Session
+from api.db.models import Consent, OAuthClient
 from api.errors import ConsentNotFound
+from api.services import sessions
 
 # each scope in words a person can weigh, on the consent page and the account page
 IN_WORDS = {
@@ -84,9 +84,9 @@ async def of_user(user_id: int) -> list[Granted]:
     ]
 
 
-async def forget(*, user_id: int, client_id: str) -> None:
+async def forget(*, user_id: int, client_id: str, moment: datetime) -> None:
     """Forget what the user allowed the app, and end every session it holds for the user."""
     async with in_transaction():
         if not await Consent.filter(user_id=user_id, client_id=client_id).delete():
             raise ConsentNotFound
-        await Session.filter(user_id=user_id, client_id=client_id, revoked_at=None).update(revoked_at=now())
+        await sessions.end(user_id=user_id, client_id=client_id, moment=moment)

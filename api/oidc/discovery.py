@@ -62,5 +62,6 @@ def openid_configuration(settings: Settings) -> dict[str, Any]:
         "request_uri_parameter_supported": False,
         "claims_parameter_supported": False,
         "frontchannel_logout_supported": False,
-        "backchannel_logout_supported": False,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }

@@ -10,6 +10,7 @@ from typing import Any
 
 from jose import JWTError, jwt
 
+from api.core.jwk import Verifier
 from api.core.jwt import sign_id_token
 from api.db.models import OAuthClient, User
 from api.errors import InvalidLogoutRequest
@@ -51,6 +52,11 @@ def algorithm_for(client: OAuthClient, *, access_algorithm: str) -> str:
     return ID_TOKEN_ALGORITHM
 
 
+async def signer_for(client: OAuthClient, *, keys: KeyRing) -> Verifier:
+    """The key that signs `client`'s id_tokens (and its logout tokens)."""
+    return await keys.id_token_signer(algorithm_for(client, access_algorithm=keys.algorithm))
+
+
 async def issue(
     *,
     keys: KeyRing,
@@ -64,7 +70,7 @@ async def issue(
     roles: list[str] | None = None,
 ) -> str:
     """A signed id_token for the app `client` about `user` (with the access token's `roles`, if any)."""
-    signer = await keys.id_token_signer(algorithm_for(client, access_algorithm=keys.algorithm))
+    signer = await signer_for(client, keys=keys)
     issued_at = int(time.time())
     body: dict[str, Any] = {
         "iss": issuer,

@@ -90,7 +90,7 @@ async def end_session(session_id: uuid.UUID, page: AccountForm, source: Source) 
     """End one of your sessions (this one too: that is logging out)."""
     principal = page.principal
     with contextlib.suppress(DomainError):  # ended meanwhile: the list shows what is left
-        await sessions.end_own(user_id=principal.user.id, session_id=session_id)
+        await sessions.end_own(user_id=principal.user.id, session_id=session_id, moment=page.state.clock())
     audit.record(
         "revocation", outcome="success", ip=source.ip, user_id=principal.user.id, session_id=str(session_id)
     )
@@ -136,7 +136,7 @@ async def forget_app(
     """Take back an app's access: its consent is forgotten and every token it holds for you stops working."""
     user = page.principal.user
     with contextlib.suppress(DomainError):  # forgotten meanwhile: the list shows what is left
-        await consents.forget(user_id=user.id, client_id=client_id)
+        await consents.forget(user_id=user.id, client_id=client_id, moment=page.state.clock())
         audit.record("consent_revoked", outcome="success", ip=source.ip, user_id=user.id, client_id=client_id)
     return RedirectResponse("/account?done=apps#apps", status_code=status.HTTP_303_SEE_OTHER)
 
@@ -148,7 +148,7 @@ async def delete_account(
     """Delete the account with the password; the browser is logged out."""
     user = page.principal.user
     try:
-        await users.delete_account(user, password=password, hasher=page.state.hasher)
+        await users.delete_account(user, password=password, state=page.state)
     except DomainError:
         audit.record("account_deletion", outcome="failure", ip=source.ip, user_id=user.id)
         raise

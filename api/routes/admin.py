@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 
 from api.db.models import User
 from api.http import routing
-from api.http.deps import AdminUser, Source
+from api.http.deps import AdminUser, Source, State
 from api.observability import audit
 from api.passkeys import credentials
 from api.routes.responses import AUTHENTICATED
@@ -45,7 +45,9 @@ async def read_user(user_id: UserId, _admin: AdminUser) -> User:
 
 
 @router.patch(f"/{USER}", response_model=UserOut, responses={**NOT_FOUND, **CONFLICT})
-async def update_user(user_id: UserId, body: AdminUserUpdate, admin_user: AdminUser, source: Source) -> User:
+async def update_user(
+    user_id: UserId, body: AdminUserUpdate, admin_user: AdminUser, source: Source, state: State
+) -> User:
     """Change an account; disabling it ends its sessions at once."""
     changes = body.model_dump(exclude_unset=True)
     for flag in ("disabled", "is_admin"):
@@ -53,7 +55,7 @@ async def update_user(user_id: UserId, body: AdminUserUpdate, admin_user: AdminU
             raise RequestValidationError(
                 [{"type": "bool_type", "loc": ("body", flag), "msg": "Must be a boolean"}]
             )
-    user = await admin.update(user_id, changes=changes)
+    user = await admin.update(user_id, changes=changes, moment=state.clock())
     audit.record(
         "admin_update",
         outcome="success",
@@ -66,9 +68,9 @@ async def update_user(user_id: UserId, body: AdminUserUpdate, admin_user: AdminU
 
 
 @router.delete(f"/{USER}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, **CONFLICT})
-async def delete_user(user_id: UserId, admin_user: AdminUser, source: Source) -> None:
+async def delete_user(user_id: UserId, admin_user: AdminUser, source: Source, state: State) -> None:
     """Delete an account with its sessions."""
-    await admin.delete(user_id)
+    await admin.delete(user_id, moment=state.clock())
     audit.record("admin_delete", outcome="success", ip=source.ip, user_id=user_id, by=admin_user.id)
 
 

@@ -46,7 +46,7 @@ async def logout(request: Request, principal: OptionalCaller, source: Source, st
     if principal is None and not from_browser:
         raise NotAuthenticated
     if principal is not None:
-        await sessions.revoke(principal.session_id)
+        await sessions.end(session_id=principal.session_id, moment=state.clock())
         audit.record(
             "logout",
             outcome="success",

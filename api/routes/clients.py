@@ -55,18 +55,19 @@ async def update_client(
 ) -> OAuthClient:
     """Change a client; its tokens lose at once any scope it no longer holds."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    if "allowed_roles" in body.model_fields_set:
-        # null is a value here: every role again
-        changes["allowed_roles"] = body.allowed_roles
+    # null is a value here: every role again, no back-channel logout
+    for nullable in ("allowed_roles", "backchannel_logout_uri"):
+        if nullable in body.model_fields_set:
+            changes[nullable] = getattr(body, nullable)
     updated = await clients.update(client_id, changes=changes, defined=_defined(state))
     audit.record("client_admin", outcome="updated", ip=source.ip, client_id=client_id, by=admin.id)
     return updated
 
 
 @router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_client(client_id: ClientId, admin: AdminUser, source: Source) -> None:
+async def delete_client(client_id: ClientId, admin: AdminUser, source: Source, state: State) -> None:
     """Delete a client; its tokens stop working at once."""
-    await clients.delete(client_id)
+    await clients.delete(client_id, moment=state.clock())
     audit.record("client_admin", outcome="deleted", ip=source.ip, client_id=client_id, by=admin.id)
 
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from api.http.deps import CurrentUser, Source
+from api.http.deps import CurrentUser, Source, State
 from api.observability import audit
 from api.oidc import consents
 from api.oidc.consents import Granted
@@ -27,9 +27,12 @@ async def list_consents(user: CurrentUser) -> list[Granted]:
     responses={status.HTTP_404_NOT_FOUND: {"description": "You have not allowed this app anything"}},
 )
 async def forget_consent(
-    client_id: Annotated[Text, Path(max_length=CLIENT_ID_MAX_LENGTH)], user: CurrentUser, source: Source
+    client_id: Annotated[Text, Path(max_length=CLIENT_ID_MAX_LENGTH)],
+    user: CurrentUser,
+    source: Source,
+    state: State,
 ) -> Response:
     """Take back what you allowed an app: it asks again next time, and every token it holds stops working."""
-    await consents.forget(user_id=user.id, client_id=client_id)
+    await consents.forget(user_id=user.id, client_id=client_id, moment=state.clock())
     audit.record("consent_revoked", outcome="success", ip=source.ip, user_id=user.id, client_id=client_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -103,7 +103,7 @@ async def _end_session(
             form_target=checked.redirect or "",
         )
     if principal is not None:
-        await sessions.revoke(principal.session_id)
+        await sessions.end(session_id=principal.session_id, moment=state.clock())
         audit.record(
             "end_session",
             outcome="success",

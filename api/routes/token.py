@@ -106,7 +106,7 @@ async def revoke_token(form: Annotated[RevocationRequest, Form()], source: Sourc
     if not form.token:
         return oauth_error("invalid_request", "The token field is required")
     # the hint only says where to look first; both kinds are tried
-    session_id = await sessions.revoke_refresh_token(form.token)
+    session_id = await sessions.end_refresh_token(form.token, moment=state.clock())
     if session_id is None:
         try:
             claims = await state.keys.decode(form.token)
@@ -117,7 +117,7 @@ async def revoke_token(form: Annotated[RevocationRequest, Form()], source: Sourc
         if claims.client_id is not None:
             await clients.revoke_grant(session_id)
         else:
-            await sessions.revoke(session_id)
+            await sessions.end(session_id=session_id, moment=state.clock())
     audit.record("revocation", outcome="success", ip=source.ip, session_id=session_id)
     return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
 

@@ -69,7 +69,7 @@ async def change_password(body: PasswordChange, user: CurrentUser, state: State,
 async def delete_me(body: AccountDeletion, user: CurrentUser, state: State, source: Source) -> None:
     """Delete your account, with its sessions and tokens."""
     try:
-        await users.delete_account(user, password=body.password, hasher=state.hasher)
+        await users.delete_account(user, password=body.password, state=state)
     except WrongPassword:
         audit.record("account_deletion", outcome="failure", ip=source.ip, user_id=user.id)
         raise
@@ -87,7 +87,7 @@ async def list_sessions(user: CurrentUser) -> list[Session]:
     status_code=status.HTTP_204_NO_CONTENT,
     responses={status.HTTP_404_NOT_FOUND: {"description": "No such active session of yours"}},
 )
-async def end_session(session_id: uuid.UUID, user: CurrentUser, source: Source) -> None:
+async def end_session(session_id: uuid.UUID, user: CurrentUser, source: Source, state: State) -> None:
     """End one of your sessions: its tokens stop working."""
-    await sessions.end_own(user_id=user.id, session_id=session_id)
+    await sessions.end_own(user_id=user.id, session_id=session_id, moment=state.clock())
     audit.record("revocation", outcome="success", ip=source.ip, user_id=user.id, session_id=str(session_id))

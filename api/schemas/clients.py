@@ -21,6 +21,10 @@ ScopeName = Annotated[Text, Field(min_length=1, max_length=100, pattern=r"^[\x21
 RedirectUri = Annotated[Text, Field(min_length=1, max_length=2000)]
 Name = Annotated[Text, Field(min_length=1, max_length=200)]
 ALLOWED_ROLES = "the only roles its tokens may carry (null: every role)"
+BACKCHANNEL_LOGOUT_URI = (
+    "where a logout token is posted when a session it had tokens in ends (https, or http on a loopback host)"
+)
+SESSION_REQUIRED = "the logout token names the session (`sid`): always true of the tokens sent here"
 
 
 def _split(value: object) -> object:
@@ -47,6 +51,8 @@ class ClientCreate(BaseModel):
         default="RS256", description="ES256 only while JWT_ALGORITHM=ES256"
     )
     allowed_roles: list[Slug] | None = Field(default=None, max_length=200, description=ALLOWED_ROLES)
+    backchannel_logout_uri: RedirectUri | None = Field(default=None, description=BACKCHANNEL_LOGOUT_URI)
+    backchannel_logout_session_required: bool = Field(default=True, description=SESSION_REQUIRED)
 
 
 class ClientUpdate(BaseModel):
@@ -63,6 +69,10 @@ class ClientUpdate(BaseModel):
     allowed_roles: list[Slug] | None = Field(
         default=None, max_length=200, description=f"{ALLOWED_ROLES}; null sets it back to every role"
     )
+    backchannel_logout_uri: RedirectUri | None = Field(
+        default=None, description=f"{BACKCHANNEL_LOGOUT_URI}; null removes it"
+    )
+    backchannel_logout_session_required: bool | None = None
 
 
 class ClientOut(BaseModel):
@@ -82,6 +92,8 @@ class ClientOut(BaseModel):
     trusted: bool
     id_token_signed_response_alg: str
     allowed_roles: list[str] | None = Field(description=ALLOWED_ROLES)
+    backchannel_logout_uri: str | None = Field(description=BACKCHANNEL_LOGOUT_URI)
+    backchannel_logout_session_required: bool = Field(description=SESSION_REQUIRED)
 
     _split_grant_types = field_validator("grant_types", "scopes", mode="before")(_split)
 

@@ -1,5 +1,6 @@
 """Administration: listing, changing and deleting any account, never leaving the service without an admin."""
 
+from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -22,7 +23,7 @@ async def get(user_id: int) -> User:
     return user
 
 
-async def update(user_id: int, *, changes: dict[str, Any]) -> User:
+async def update(user_id: int, *, changes: dict[str, Any], moment: datetime) -> User:
     """Change an account; disabling it ends its sessions at once."""
     async with in_transaction():
         user = await get(user_id)
@@ -33,15 +34,16 @@ async def update(user_id: int, *, changes: dict[str, Any]) -> User:
             changes = {**changes, "email_verified": False}
         await users.update_fields(user, changes=changes)
         if user.disabled:
-            await sessions.revoke_all(user.id)
+            await sessions.end(user_id=user.id, moment=moment)
     return user
 
 
-async def delete(user_id: int) -> None:
-    """Delete an account with its sessions."""
+async def delete(user_id: int, *, moment: datetime) -> None:
+    """Delete an account with its sessions (ended first, so the apps are told)."""
     async with in_transaction():
         user = await get(user_id)
         await _keep_an_admin(except_user=user)
+        await sessions.end(user_id=user.id, moment=moment)
         await user.delete()
 
 

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from api.core import redirect_uris, scopes
 from api.core.opaque import new_opaque_token, opaque_digest
-from api.db.models import ClientGrant, OAuthClient, Session
+from api.db.models import ClientGrant, OAuthClient
 from api.errors import (
     ClientMisconfigured,
     ClientNotFound,
@@ -21,6 +21,7 @@ from api.errors import (
     SessionEnded,
     UnauthorizedClient,
 )
+from api.services import sessions
 
 CLIENT_CREDENTIALS = "client_credentials"
 AUTHORIZATION_CODE = "authorization_code"
@@ -45,6 +46,8 @@ class Registration:
     trusted: bool = False
     id_token_signed_response_alg: str = "RS256"
     allowed_roles: list[str] | None = None
+    backchannel_logout_uri: str | None = None
+    backchannel_logout_session_required: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +66,12 @@ def check(
     defined: frozenset[str],
     redirects: dict[str, list[str]] | None = None,
     require_pkce: bool = True,
+    backchannel_logout_uri: str | None = None,
 ) -> None:
     """ClientMisconfigured for an undefined scope (neither built in nor in API_SCOPES), a public client
     registered for client_credentials or without PKCE, the authorization code grant without a redirect URI,
-    or a redirect URI RFC 9700 refuses (`redirects`: each field's URIs)."""
+    or a redirect URI RFC 9700 refuses (`redirects`: each field's URIs), or a back-channel logout URI that is
+    neither https nor http on a loopback host."""
     if unknown := sorted(set(scope_names) - defined):
         raise ClientMisconfigured(f"Unknown scope: {' '.join(unknown)}", field="scopes")
     if not confidential and CLIENT_CREDENTIALS in grant_types:
@@ -79,6 +84,12 @@ def check(
         for uri in uris:
             if (problem := redirect_uris.problem(uri)) is not None:
                 raise ClientMisconfigured(f"{uri[:200]}: {problem}", field=name)
+    if backchannel_logout_uri is not None and (
+        problem := redirect_uris.logout_uri_problem(backchannel_logout_uri)
+    ):
+        raise ClientMisconfigured(
+            f"{backchannel_logout_uri[:200]}: {problem}", field="backchannel_logout_uri"
+        )
     if AUTHORIZATION_CODE in grant_types and redirects is not None and not redirects.get("redirect_uris"):
         raise ClientMisconfigured("authorization_code needs at least one redirect URI", field="redirect_uris")
 
@@ -97,6 +108,7 @@ async def register(
             "post_logout_redirect_uris": registration.post_logout_redirect_uris,
         },
         require_pkce=registration.require_pkce,
+        backchannel_logout_uri=registration.backchannel_logout_uri,
     )
     secret = new_opaque_token() if registration.confidential else None
     client = await OAuthClient.create(
@@ -113,6 +125,8 @@ async def register(
         trusted=registration.trusted,
         id_token_signed_response_alg=registration.id_token_signed_response_alg,
         allowed_roles=_role_list(registration.allowed_roles),
+        backchannel_logout_uri=registration.backchannel_logout_uri,
+        backchannel_logout_session_required=registration.backchannel_logout_session_required,
     )
     return client, (secret.value if secret is not None else None)
 
@@ -157,6 +171,7 @@ async def update(client_id: str, *, changes: dict[str, Any], defined: frozenset[
             ),
         },
         require_pkce=changes.get("require_pkce", client.require_pkce),
+        backchannel_logout_uri=changes.get("backchannel_logout_uri"),
     )
     if "grant_types" in changes:
         changes["grant_types"] = " ".join(dict.fromkeys(changes["grant_types"]))
@@ -169,11 +184,11 @@ async def update(client_id: str, *, changes: dict[str, Any], defined: frozenset[
     return client
 
 
-async def delete(client_id: str) -> None:
+async def delete(client_id: str, *, moment: datetime) -> None:
     """Delete a client; its tokens stop working (their grants go with it, and its users' sessions end)."""
     async with in_transaction():
         await ClientGrant.filter(client_id=client_id).delete()
-        await Session.filter(client_id=client_id, revoked_at=None).update(revoked_at=now())
+        await sessions.end(client_id=client_id, moment=moment)
         if not await OAuthClient.filter(client_id=client_id).delete():
             raise ClientNotFound
 

@@ -77,7 +77,7 @@ async def confirm(user: User, *, code: str, session_id: str, state: AppState) ->
         await TotpSecret.filter(user_id=user.id).update(confirmed_at=moment, last_step=step)
         await users.update_fields(user, changes={"mfa_enabled": True})
         codes = await _new_recovery_codes(user, moment=moment)
-        await sessions.revoke_others(user.id, keep=session_id)
+        await sessions.end(user_id=user.id, keep=session_id, moment=moment)
     return codes
 
 

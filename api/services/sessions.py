@@ -5,10 +5,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.timezone import now
+from tortoise.transactions import in_transaction
 
+from api.backchannel import queue as backchannel
 from api.core.opaque import opaque_digest
 from api.db import session_sql
-from api.db.models import USER_AGENT_MAX_LENGTH, AuthorizationCode, ClientGrant, RefreshToken, Session, User
+from api.db.models import (
+    USER_AGENT_MAX_LENGTH,
+    AuthorizationCode,
+    ClientGrant,
+    RefreshToken,
+    Session,
+    SessionClient,
+    User,
+)
 from api.errors import InvalidRefreshToken, SessionNotFound
 
 
@@ -32,40 +42,68 @@ def clipped_user_agent(source: RequestSource) -> str | None:
     return source.user_agent[:USER_AGENT_MAX_LENGTH] if source.user_agent else None
 
 
-async def rotate(refresh_token: str, *, lifetime: timedelta, client_id: str | None) -> tuple[Session, str]:
-    """Trade a refresh token for a new one; a token used twice revokes its whole session (reuse detection).
+async def rotate(
+    refresh_token: str, *, lifetime: timedelta, client_id: str | None, moment: datetime
+) -> tuple[Session, str]:
+    """Trade a refresh token for a new one; a token used twice ends its whole session (reuse detection).
 
     An app's refresh token works only for the client it was issued to (`client_id`: the one presenting it).
     """
     try:
         return await session_sql.rotate(refresh_token, lifetime=lifetime, client_id=client_id)
     except session_sql.TokenReused as reused:
-        await revoke(reused.session_id)
+        await end(session_id=reused.session_id, moment=moment)
         raise InvalidRefreshToken from None
 
 
-async def revoke(session_id: uuid.UUID | str) -> None:
-    """End a session: its access and refresh tokens stop working."""
-    await Session.filter(id=session_id, revoked_at=None).update(revoked_at=now())
+async def end(
+    *,
+    moment: datetime,
+    session_id: uuid.UUID | str | None = None,
+    user_id: int | None = None,
+    client_id: str | None = None,
+    keep: uuid.UUID | str | None = None,
+) -> int:
+    """End the live sessions that match every filter given (one session, a user's, an app's; all but
+    `keep`): their tokens stop working, and each app that received tokens in them is told, by a back-channel
+    logout queued in the same transaction (`moment`: the app's clock). How many ended.
+
+    Every way a session ends comes here, so none can forget the apps.
+    """
+    matching = {"id": session_id, "user_id": user_id, "client_id": client_id}
+    conditions = {name: value for name, value in matching.items() if value is not None}
+    if not conditions:
+        raise ValueError("end() needs a session, a user or an app")
+    async with in_transaction():
+        query = Session.filter(revoked_at=None, **conditions)
+        if keep is not None:
+            query = query.exclude(id=keep)
+        # two ends of the same session at once may both find it: the queue keeps one logout per (app, sid)
+        ending = [str(session) for session in await query.values_list("id", flat=True)]
+        if not ending:
+            return 0
+        ended = await Session.filter(id__in=ending, revoked_at=None).update(revoked_at=now())
+        await backchannel.enqueue_for(ending, moment=moment)
+    return ended
 
 
-async def revoke_all(user_id: int) -> None:
-    """End every session of a user."""
-    await Session.filter(user_id=user_id, revoked_at=None).update(revoked_at=now())
+async def note_client(session: Session) -> None:
+    """Note that the session's app received tokens in it, under the `sid` of its id_tokens (the browser
+    session that signed in), so that the end of either tells the app."""
+    assert session.client_id is not None
+    noted = SessionClient(
+        session_id=session.id, client_id=session.client_id, sid=session.login_session_id or str(session.id)
+    )
+    await SessionClient.bulk_create([noted], ignore_conflicts=True)
 
 
-async def revoke_others(user_id: int, *, keep: str) -> None:
-    """End every session of a user but `keep` (the one that made a change such as turning two-factor on)."""
-    await Session.filter(user_id=user_id, revoked_at=None).exclude(id=keep).update(revoked_at=now())
-
-
-async def revoke_refresh_token(refresh_token: str) -> str | None:
+async def end_refresh_token(refresh_token: str, *, moment: datetime) -> str | None:
     """End the session a refresh token belongs to; its id, or None when the token is not ours."""
     stored = await RefreshToken.get_or_none(token_hash=opaque_digest(refresh_token))
     if stored is None:
         return None
     session_id = str(stored.session_id)  # type: ignore[attr-defined]
-    await revoke(session_id)
+    await end(session_id=session_id, moment=moment)
     return session_id
 
 
@@ -92,10 +130,9 @@ async def active(user_id: int) -> list[Session]:
     )
 
 
-async def end_own(*, user_id: int, session_id: uuid.UUID) -> None:
+async def end_own(*, user_id: int, session_id: uuid.UUID, moment: datetime) -> None:
     """End one of the user's own active sessions; SessionNotFound for anyone else's."""
-    ended = await Session.filter(id=session_id, user_id=user_id, revoked_at=None).update(revoked_at=now())
-    if not ended:
+    if not await end(session_id=session_id, user_id=user_id, moment=moment):
         raise SessionNotFound
 
 
@@ -108,3 +145,4 @@ async def clean_up(moment: datetime) -> None:
     await ClientGrant.filter(expires_at__lt=moment).delete()
     # a used code is kept a day after it expires, to catch its reuse
     await AuthorizationCode.filter(expires_at__lt=moment - timedelta(days=1)).delete()
+    await backchannel.clean_up(moment)

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from api.backchannel.delivery import BackchannelDelivery
 from api.config import Settings
 from api.core.csrf import CsrfTokens
 from api.core.jwt import TokenCodec
@@ -34,5 +35,7 @@ class AppState:
     provider_sealer: Sealer
     flow_sealer: Sealer
     delivery: MailDelivery
+    # posts the back-channel logouts that ending a session queues
+    backchannel: BackchannelDelivery
     clock: Callable[[], datetime]
     housekeeping: Housekeeping = field(default_factory=Housekeeping)

@@ -188,13 +188,15 @@ async def set_password(user: User, new_password: str, *, state: AppState, verifi
         fields.append("email_verified")
     async with in_transaction():
         await user.save(update_fields=fields)
-        await sessions.revoke_all(user.id)
+        await sessions.end(user_id=user.id, moment=state.clock())
         await links.void_resets(user.id)
         await mails.password_changed(user, state)
     state.delivery.wake()
 
 
-async def delete_account(user: User, *, password: str, hasher: PasswordHasher) -> None:
-    """Delete the account after checking its password; its sessions and refresh tokens go with it."""
-    await check_password(user, password, hasher)
-    await user.delete()
+async def delete_account(user: User, *, password: str, state: AppState) -> None:
+    """Delete the account after checking its password; its sessions end (the apps are told) and go with it."""
+    await check_password(user, password, state.hasher)
+    async with in_transaction():
+        await sessions.end(user_id=user.id, moment=state.clock())
+        await user.delete()
