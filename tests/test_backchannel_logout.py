@@ -9,6 +9,7 @@ import pytest
 
 from .backchannel import SignedIn, sign_in_to_app, signed_in
 from .conftest import PASSWORD, bearer, login
+from .devices import decide, poll, register_device_app, started, type_code
 from .forms import BROWSER, csrf_of
 from .test_mfa import enrol
 
@@ -151,3 +152,19 @@ async def test_an_es256_app_gets_its_logout_tokens_signed_as_its_id_tokens(tmp_p
     algorithms = {jwt.get_unverified_header(token)["alg"] for token in told.receiver.accepted}
     assert told_apps == {told.app.client_id, es256.client_id}
     assert algorithms == {"RS256", "ES256"}
+
+
+async def test_a_device_signed_in_through_the_device_flow_is_told_when_the_browser_logs_out(
+    tmp_path: Path,
+) -> None:
+    async with signed_in(tmp_path) as told:
+        tv = await register_device_app(told.p, backchannel_logout_uri=told.receiver.uri)
+        codes = await started(told.p.client, tv, "openid profile")
+        await decide(told.p, await type_code(told.p, codes["user_code"]))
+        answer = await poll(told.p.client, tv, codes["device_code"])
+        assert answer.status_code == 200, answer.text
+        tv_id_token = jwt.decode(answer.json()["id_token"], options={"verify_signature": False})
+        await _logout(told)
+        told_apps = {claims["aud"]: claims["sid"] for claims in await told.delivered(tv)}
+    assert told_apps == {told.app.client_id: told.id_token["sid"], tv.client_id: tv_id_token["sid"]}
+    assert tv_id_token["sid"] == told.id_token["sid"]  # the same browser session approved both
