@@ -1,14 +1,16 @@
-"""The device flow in a real browser, against `python run.py`: a CLI asks for a code and polls the token
-endpoint over HTTP while a person, in Chromium, signs in on /device, types the code, allows the app and is
-told to go back to the device; then docs/openid-connect.md's CLI, run as written, signs in the same way.
+"""The device flow in a real browser, against `python run.py` with two workers: a CLI asks for a code and
+polls the token endpoint over HTTP while a person, in Chromium, signs in on /device, types the code, allows
+the app and is told to go back to the device; then docs/openid-connect.md's CLI, run as written, signs in
+the same way.
 
 Same set-up as test_oidc_browser.py (Debian's Chromium, network closed, CSP errors fail the test, no 5xx).
 """
 
 import queue
 import re
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,25 @@ from playwright.sync_api import Page, expect
 from .clients import output_field
 from .conftest import PASSWORD
 from .devices import DEVICE_CODE, USER_CODE
-from .live import Service, run_py
+from .live import RUN_PY, Service, run_py, running_service
 from .test_account_browser import server_errors  # noqa: F401
 from .test_browser import browser, page  # noqa: F401
-from .test_oidc_browser import enter_password, expect_consent_page, server, service  # noqa: F401
+from .test_oidc_browser import enter_password, expect_consent_page, server  # noqa: F401
+
+
+@pytest.fixture
+def service(tmp_path: Path, fresh_database_url: str) -> Iterator[Service]:
+    """`python run.py --workers 2` (PUBLIC_URL on localhost): the device's polls and the person's pages land
+    on either worker, so what they agree on is only what the database holds."""
+
+    def on_localhost(port: int) -> list[str]:
+        public = f"PUBLIC_URL=http://localhost:{port}"
+        return ["env", public, sys.executable, RUN_PY, "--workers", "2", "--port", str(port)]
+
+    with running_service(tmp_path, fresh_database_url, on_localhost) as running:
+        yield running
+        print(f"--- service log ---\n{running.output[-20000:]}")
+
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "openid-connect.md"
 SCOPES = ("openid", "profile", "email", "offline_access")
