@@ -33,10 +33,12 @@ from api.http.error_handlers import (
 )
 from api.http.openapi import install_openapi
 from api.http.request_metrics import RequestMetrics
+from api.observability import audit as audit_log
 from api.routes import (
     account,
     account_mfa,
     admin,
+    audit,
     auth,
     authorize,
     clients,
@@ -93,6 +95,8 @@ def create_app(
                     feed.start()
                 # mails left pending by a stop or a crash go out now
                 state.delivery.start()
+                audit_log.attach(state.audit.accept)
+                state.audit.start()
                 checkpointer = None
                 if (database_file := sqlite_file(settings.database_url)) is not None:
                     checkpointer = wal.Checkpointer(database_file)
@@ -100,6 +104,8 @@ def create_app(
                 try:
                     yield
                 finally:
+                    audit_log.detach(state.audit.accept)
+                    await state.audit.stop()
                     if checkpointer is not None:
                         await checkpointer.stop()
                     await state.delivery.stop()
@@ -152,6 +158,7 @@ def create_app(
     app.include_router(users.router)
     app.include_router(mfa.router)
     app.include_router(admin.router)
+    app.include_router(audit.router)
     app.include_router(roles.router)
     app.include_router(roles.users_router)
     app.include_router(groups.router)

@@ -23,9 +23,10 @@ from api.hotpath.change_counters import COUNTER_FILE, ChangeCounters
 from api.hotpath.change_feed import Announcer, ChangeFeed
 from api.mail.delivery import MailDelivery
 from api.mail.transport import FileTransport, SmtpTransport, Transport
-from api.observability import metrics
+from api.observability import audit, metrics
 from api.secret_key import resolve_secret_key
 from api.services import mails
+from api.services.audit_writer import AuditWriter
 from api.services.keyring import KeyRing
 from api.services.state import AppState
 
@@ -47,11 +48,18 @@ async def open_database(settings: Settings) -> AsyncIterator[str]:
     """
     secret = ensure_storage(settings)
     await Tortoise.init(config=database_config(settings))
+    # the command's audit events are stored when it is done
+    writer = AuditWriter(clock=now, retention=timedelta(days=settings.audit_retention_days))
+    audit.attach(writer.accept)
     try:
         async with tracking_changes(settings):
             yield secret
     finally:
-        await Tortoise.close_connections()
+        audit.detach(writer.accept)
+        try:
+            await writer.flush()
+        finally:
+            await Tortoise.close_connections()
 
 
 async def prepare_database(settings: Settings) -> list[str]:
@@ -98,6 +106,7 @@ def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> A
         flow_sealer=Sealer(key, purpose=SIGN_IN_FLOWS),
         delivery=delivery,
         clock=clock,
+        audit=AuditWriter(clock=clock, retention=timedelta(days=settings.audit_retention_days)),
     )
     delivery.prepare = partial(mails.reset_link, state=state)
     return state

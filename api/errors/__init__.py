@@ -18,6 +18,7 @@ from api.errors.accounts import (
     WeakPassword,
     WrongPassword,
 )
+from api.errors.audit import InvalidCursor, InvalidInvitation, InvitationConflict, InvitationNotFound
 from api.errors.auth import (
     AppTokenRefused,
     EmailNotVerified,
@@ -79,6 +80,10 @@ from api.errors.social import (
 )
 
 __all__ = [
+    "InvalidCursor",
+    "InvalidInvitation",
+    "InvitationConflict",
+    "InvitationNotFound",
     "GrantNotFound",
     "GroupNotFound",
     "GroupRoleNotFound",

@@ -10,6 +10,7 @@ from api.core.jwt import TokenCodec
 from api.core.passwords import PasswordHasher
 from api.core.sealing import Sealer
 from api.mail.delivery import MailDelivery
+from api.services.audit_writer import AuditWriter
 from api.services.housekeeping import Housekeeping
 from api.services.keyring import KeyRing
 
@@ -20,7 +21,7 @@ class AppState:
     running app.
 
     `clock` is "now" for what expires (mail links, throttles) and for the outbox; tests move it forward.
-    `housekeeping` is this worker's periodic clean-up.
+    `housekeeping` is this worker's periodic clean-up; `audit` stores the audit log's events.
     """
 
     settings: Settings
@@ -35,4 +36,5 @@ class AppState:
     flow_sealer: Sealer
     delivery: MailDelivery
     clock: Callable[[], datetime]
+    audit: AuditWriter
     housekeeping: Housekeeping = field(default_factory=Housekeeping)

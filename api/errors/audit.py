@@ -1,0 +1,32 @@
+"""Errors of the stored audit events and of invitations."""
+
+from http import HTTPStatus
+
+from api.errors.base import DomainError
+
+
+class InvalidCursor(DomainError):
+    """A page's cursor that this service did not give."""
+
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY  # 422; Python 3.13 names it UNPROCESSABLE_CONTENT
+    detail = "Invalid cursor"
+
+
+class InvitationConflict(DomainError):
+    """The address already has an account, or a pending invitation."""
+
+    status_code = HTTPStatus.CONFLICT
+    detail = "The address has an account or a pending invitation"
+
+
+class InvitationNotFound(DomainError):
+    """No invitation has this id."""
+
+    status_code = HTTPStatus.NOT_FOUND
+    detail = "Invitation not found"
+
+
+class InvalidInvitation(DomainError):
+    """An invitation's token that is unknown, used, revoked or expired."""
+
+    detail = "Invalid or expired invitation"
