@@ -189,7 +189,8 @@ async def test_events_past_the_retention_are_deleted_by_the_writer(tmp_path: Pat
         assert kept.at == clock.now
 
 
-async def test_a_stop_stores_the_events_still_waiting(client: httpx.AsyncClient) -> None:
+@pytest.mark.usefixtures("client")  # the database
+async def test_a_stop_stores_the_events_still_waiting() -> None:
     writer = AuditWriter(clock=lambda: START, retention=timedelta(days=1), flush_seconds=3600)
     writer.start()
     writer.accept(
