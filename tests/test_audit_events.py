@@ -165,6 +165,7 @@ async def test_a_page_is_newest_first_and_the_last_has_no_cursor(client: httpx.A
         {"outcome": "\x00"},
         {"since": "yesterday"},
         {"until": "2026-13-01"},
+        {"until": "0.5"},
         {"event": "no_such_event"},
         {"user_id": 0},
     ],

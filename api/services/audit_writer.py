@@ -53,13 +53,17 @@ class AuditWriter:
         self._task = asyncio.create_task(self._run(), name="audit-writer")
 
     async def stop(self) -> None:
-        """Stop the task and store what is left."""
+        """Stop the task and store what is left (what cannot be is logged, and the stop goes on)."""
         self._stopped.set()
         self._wake.set()
         if self._task is not None:
             await self._task
             self._task = None
-        await self.flush()
+        try:
+            await self.flush()
+        except Exception:  # the stop goes on: these events are in the log, not in the table
+            logger.exception("%d audit events could not be stored at the stop", len(self._pending))
+            self._pending = []
 
     async def flush(self) -> int:
         """Store every event taken so far; how many."""
