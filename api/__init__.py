@@ -33,10 +33,12 @@ from api.http.error_handlers import (
 )
 from api.http.openapi import install_openapi
 from api.http.request_metrics import RequestMetrics
+from api.observability import audit as audit_log
 from api.routes import (
     account,
     account_mfa,
     admin,
+    audit,
     auth,
     authorize,
     clients,
@@ -48,6 +50,7 @@ from api.routes import (
     end_session,
     groups,
     identity_providers,
+    invitations,
     mfa,
     oidc,
     ops,
@@ -97,6 +100,8 @@ def create_app(
                 state.delivery.start()
                 # and so do back-channel logouts
                 state.backchannel.start()
+                audit_log.attach(state.audit.accept)
+                state.audit.start()
                 checkpointer = None
                 if (database_file := sqlite_file(settings.database_url)) is not None:
                     checkpointer = wal.Checkpointer(database_file)
@@ -104,10 +109,13 @@ def create_app(
                 try:
                     yield
                 finally:
-                    if checkpointer is not None:
-                        await checkpointer.stop()
                     await state.delivery.stop()
                     await state.backchannel.stop()
+                    # last of the tasks that write: the others' final events are stored too
+                    audit_log.detach(state.audit.accept)
+                    await state.audit.stop()
+                    if checkpointer is not None:
+                        await checkpointer.stop()
                     await state.keys.stop()
                     if feed is not None:
                         await feed.stop()
@@ -157,6 +165,9 @@ def create_app(
     app.include_router(users.router)
     app.include_router(mfa.router)
     app.include_router(admin.router)
+    app.include_router(audit.router)
+    app.include_router(invitations.admin)
+    app.include_router(invitations.router)
     app.include_router(roles.router)
     app.include_router(roles.users_router)
     app.include_router(groups.router)

@@ -24,11 +24,12 @@ from api.hotpath.change_counters import COUNTER_FILE, ChangeCounters
 from api.hotpath.change_feed import Announcer, ChangeFeed
 from api.mail.delivery import MailDelivery
 from api.mail.transport import FileTransport, SmtpTransport, Transport
-from api.observability import metrics
+from api.observability import audit, metrics
 from api.oidc import id_tokens
 from api.oidc.discovery import issuer
 from api.secret_key import resolve_secret_key
 from api.services import mails
+from api.services.audit_writer import AuditWriter
 from api.services.keyring import KeyRing
 from api.services.state import AppState
 
@@ -50,10 +51,15 @@ async def open_database(settings: Settings) -> AsyncIterator[str]:
     """
     secret = ensure_storage(settings)
     await Tortoise.init(config=database_config(settings))
+    # the command's audit events are stored when it is done
+    writer = AuditWriter(clock=now, retention=timedelta(days=settings.audit_retention_days))
+    audit.attach(writer.accept)
     try:
         async with tracking_changes(settings):
             yield secret
     finally:
+        audit.detach(writer.accept)
+        await writer.stop()
         await Tortoise.close_connections()
 
 
@@ -108,6 +114,7 @@ def build_state(settings: Settings, *, clock: Callable[[], datetime] = now) -> A
             clock=clock,
         ),
         clock=clock,
+        audit=AuditWriter(clock=clock, retention=timedelta(days=settings.audit_retention_days)),
     )
     delivery.prepare = partial(mails.reset_link, state=state)
     return state

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     email_verification_expire_hours: int = Field(default=48, ge=1, le=24 * 30)
     password_reset_expire_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    invitation_expire_hours: int = Field(default=72, ge=1, le=24 * 30)
+    # stored audit events older than this are deleted by the periodic clean-up (the log lines stay)
+    audit_retention_days: int = Field(default=90, ge=1, le=10 * 365)
     require_verified_email: bool = False
     # other identity providers over plain http beyond loopback hosts (a private network); https otherwise
     allow_http_providers: bool = False

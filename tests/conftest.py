@@ -187,6 +187,11 @@ async def me_status(client: httpx.AsyncClient, access_token: str) -> int:
     return (await client.get("/user/me", headers=bearer(access_token))).status_code
 
 
+async def stored_audit(client: httpx.AsyncClient) -> None:
+    """Every audit event recorded so far stored before the test looks (the writer batches them)."""
+    await _APPS[client].state.auth.audit.flush()
+
+
 async def deliver_now(app: FastAPI) -> None:
     """Every due mail handled before the test looks: the background delivery stops, and the rest runs here."""
     delivery = app.state.auth.delivery

@@ -137,6 +137,50 @@ class OutboxMail(Model):
         table = "mail_outbox"
 
 
+class AuditEvent(Model):
+    """One security event, as the audit log line says it: kept AUDIT_RETENTION_DAYS days.
+
+    `user_id` and `actor_id` (the administrator who acted) are plain numbers, not foreign keys: an event
+    outlives the account it names (`account_deletion` is about a user who is gone).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField()
+    event = fields.CharField(max_length=40)
+    outcome = fields.CharField(max_length=40)
+    user_id = fields.IntField(null=True)
+    actor_id = fields.IntField(null=True)
+    client_id = fields.CharField(max_length=64, null=True)
+    ip = fields.CharField(max_length=45, null=True)
+    user_agent = fields.CharField(max_length=USER_AGENT_MAX_LENGTH, null=True)
+    details: dict[str, object] = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "audit_events"
+        indexes = (("at", "id"), ("user_id", "at"))
+
+
+class Invitation(Model):
+    """An administrator's invitation to an address, known only by its token's SHA-256, single-use.
+
+    Pending while neither `accepted_at` nor `revoked_at` is set and `expires_at` is ahead.
+    """
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=320, db_index=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    is_admin = fields.BooleanField(default=False)
+    roles: list[str] = fields.JSONField(default=list)
+    invited_by = fields.IntField(null=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    accepted_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invitations"
+
+
 class SigningKey(Model):
     """An asymmetric signing key (RS256, ES256): its public JWK, and its private key sealed under SECRET_KEY.
 

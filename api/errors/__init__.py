@@ -18,6 +18,7 @@ from api.errors.accounts import (
     WeakPassword,
     WrongPassword,
 )
+from api.errors.audit import InvalidCursor, InvalidInvitation, InvitationConflict, InvitationNotFound
 from api.errors.auth import (
     AppTokenRefused,
     EmailNotVerified,
@@ -93,6 +94,10 @@ __all__ = [
     "InvalidDeviceCode",
     "SlowDown",
     "UnknownUserCode",
+    "InvalidCursor",
+    "InvalidInvitation",
+    "InvitationConflict",
+    "InvitationNotFound",
     "GrantNotFound",
     "GroupNotFound",
     "GroupRoleNotFound",

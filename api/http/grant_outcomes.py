@@ -39,7 +39,7 @@ _OUTCOMES: dict[type[DomainError], str] = {
 
 
 def record(event: audit.Event, outcome: str, source: RequestSource, **details: Any) -> None:
-    audit.record(event, outcome=outcome, ip=source.ip, **details)
+    audit.record(event, outcome=outcome, ip=source.ip, user_agent=source.user_agent, **details)
     if event == "login":  # a password grant's outcome counts in auth_logins_total; refreshes are no logins
         metrics.count_login(outcome)
 
@@ -47,12 +47,13 @@ def record(event: audit.Event, outcome: str, source: RequestSource, **details: A
 def refusal(exc: DomainError, *, event: audit.Event, source: RequestSource) -> Refusal:
     """The answer to a failed grant, with its line in the audit log."""
     if isinstance(exc, InvalidClient):  # whatever the grant, the client is what failed
-        audit.record("client_authentication", outcome="failure", ip=source.ip)
+        audit.record("client_authentication", outcome="failure", ip=source.ip, user_agent=source.user_agent)
     elif isinstance(exc, CloneSuspected):
         audit.record(
             "passkey_clone_suspected",
             outcome="refused",
             ip=source.ip,
+            user_agent=source.user_agent,
             user_id=exc.user_id,
             passkey=exc.passkey_id,
         )
@@ -61,10 +62,17 @@ def refusal(exc: DomainError, *, event: audit.Event, source: RequestSource) -> R
         record(event, "failure", source, method="passkey")
     elif isinstance(exc, CodeReused):
         audit.record(
-            "code_reuse", outcome="revoked", ip=source.ip, user_id=exc.user_id, client_id=exc.client_id
+            "code_reuse",
+            outcome="revoked",
+            ip=source.ip,
+            user_agent=source.user_agent,
+            user_id=exc.user_id,
+            client_id=exc.client_id,
         )
     elif isinstance(exc, InvalidOneTimeCode):
-        audit.record("mfa_failure", outcome="failure", ip=source.ip, user_id=exc.user_id)
+        audit.record(
+            "mfa_failure", outcome="failure", ip=source.ip, user_agent=source.user_agent, user_id=exc.user_id
+        )
         metrics.count_login("mfa_failure")
     elif (outcome := _OUTCOMES.get(type(exc))) is not None:
         details: dict[str, Any] = {}

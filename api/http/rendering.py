@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.config import Settings
+from api.core import user_agents
 from api.grants.issuing import IssuedTokens
 from api.http.browser import (
     SECURITY_HEADERS,
@@ -26,6 +27,8 @@ from api.services.state import AppState
 from api.social import providers
 
 templates = Jinja2Templates(directory=str(files("api") / "templates"))
+# `{{ session.user_agent | browser }}`: "Chrome 156 on Linux" rather than the header itself
+templates.env.filters["browser"] = user_agents.readable
 PAGE_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
 
 

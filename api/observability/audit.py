@@ -1,7 +1,13 @@
-"""The audit log: one structured (JSON) line per security event, never a password, hash or token."""
+"""The audit log: one structured (JSON) line per security event, never a password, hash or token.
+
+Each event is also handed to the sinks attached (the app's `AuditWriter`, which stores it as a row in the
+background): `record` stays synchronous and never waits for the database.
+"""
 
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Literal
 
 logger = logging.getLogger("api.audit")
@@ -13,6 +19,7 @@ Event = Literal[
     "logout",
     "revocation",
     "password_change",
+    "email_change",
     "account_deletion",
     "admin_update",
     "admin_delete",
@@ -47,12 +54,70 @@ Event = Literal[
     "role_revoked",
     "group_changed",
     "backchannel_logout",
+    "invitation_sent",
+    "invitation_accepted",
+    "invitation_revoked",
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One event as it is stored: `actor_id` is the administrator who acted (on someone else, mostly)."""
+
+    event: str
+    outcome: str
+    ip: str | None
+    user_id: int | None = None
+    actor_id: int | None = None
+    client_id: str | None = None
+    user_agent: str | None = None
+    details: dict[str, object] = field(default_factory=dict)
+
+
+Sink = Callable[[Entry], None]
+_sinks: list[Sink] = []
+
+
+def attach(sink: Sink) -> None:
+    """Hand every event recorded from now on to `sink` too (the latest attached takes it)."""
+    _sinks.append(sink)
+
+
+def detach(sink: Sink) -> None:
+    """Stop handing events to `sink`."""
+    _sinks.remove(sink)
+
+
 def record(
-    event: Event, *, outcome: str, ip: str | None, user_id: int | None = None, **details: object
+    event: Event,
+    *,
+    outcome: str,
+    ip: str | None,
+    user_id: int | None = None,
+    by: int | None = None,
+    client_id: str | None = None,
+    user_agent: str | None = None,
+    **details: object,
 ) -> None:
-    """Log one event, e.g. `record("login", outcome="failure", ip="203.0.113.9", user_id=7)`."""
-    entry = {"event": event, "outcome": outcome, "user_id": user_id, "ip": ip, **details}
+    """Log one event and hand it to the store, e.g. `record("login", outcome="failure", ip=..., user_id=7)`;
+    `by` is the administrator who acted (stored as `actor_id`)."""
+    entry: dict[str, object] = {"event": event, "outcome": outcome, "user_id": user_id, "ip": ip, **details}
+    # the line keeps the shape it had: `by` and `client_id` only when there is one
+    if by is not None:
+        entry["by"] = by
+    if client_id is not None:
+        entry["client_id"] = client_id
     logger.info(json.dumps(entry, default=str, sort_keys=True))
+    if _sinks:
+        _sinks[-1](
+            Entry(
+                event=event,
+                outcome=outcome,
+                ip=ip,
+                user_id=user_id,
+                actor_id=by,
+                client_id=client_id,
+                user_agent=user_agent,
+                details=details,
+            )
+        )

@@ -47,6 +47,7 @@ async def show(page: AccountForm, done: Annotated[Text, Query(max_length=100)] =
 @router.post("/profile", response_class=HTMLResponse)
 async def save_profile(
     page: AccountForm,
+    source: Source,
     email: Annotated[Text, Form(max_length=320)] = "",
     full_name: Annotated[Text, Form(max_length=200)] = "",
 ) -> Response:
@@ -57,7 +58,13 @@ async def save_profile(
         return await page.show(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, error="That is not an e-mail address."
         )
-    await users.update_profile(page.principal.user, changes=changes, state=page.state)
+    user = page.principal.user
+    old_email = user.email
+    await users.update_profile(user, changes=changes, state=page.state)
+    if user.email != old_email:
+        audit.record(
+            "email_change", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+        )
     return RedirectResponse("/account?done=profile", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -75,9 +82,13 @@ async def change_password(
             user, current_password=current_password, new_password=new_password, state=state
         )
     except DomainError:
-        audit.record("password_change", outcome="failure", ip=source.ip, user_id=user.id)
+        audit.record(
+            "password_change", outcome="failure", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+        )
         raise
-    audit.record("password_change", outcome="success", ip=source.ip, user_id=user.id)
+    audit.record(
+        "password_change", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+    )
     return logged_in(
         await issuing.open_session(user, source=source, state=state),
         target="/account?done=password",
@@ -92,7 +103,12 @@ async def end_session(session_id: uuid.UUID, page: AccountForm, source: Source) 
     with contextlib.suppress(DomainError):  # ended meanwhile: the list shows what is left
         await sessions.end_own(user_id=principal.user.id, session_id=session_id, moment=page.state.clock())
     audit.record(
-        "revocation", outcome="success", ip=source.ip, user_id=principal.user.id, session_id=str(session_id)
+        "revocation",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=principal.user.id,
+        session_id=str(session_id),
     )
     if session_id == principal.session_id:
         # this browser's own session: logging out, so the cookie goes too
@@ -114,7 +130,14 @@ async def remove_passkey(passkey_id: uuid.UUID, page: AccountForm, source: Sourc
     """Remove one of your passkeys: it signs in no more."""
     user = page.principal.user
     await credentials.remove(user_id=user.id, passkey_id=passkey_id)
-    audit.record("passkey_removed", outcome="success", ip=source.ip, user_id=user.id, passkey=str(passkey_id))
+    audit.record(
+        "passkey_removed",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user.id,
+        passkey=str(passkey_id),
+    )
     return RedirectResponse("/account?done=passkey-removed#passkeys", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -125,7 +148,14 @@ async def unlink_identity(
     """Unlink another provider's identity, unless it is the last way to sign in."""
     user = page.principal.user
     await identities.unlink(user, provider=provider)
-    audit.record("identity_unlinked", outcome="success", ip=source.ip, user_id=user.id, provider=provider)
+    audit.record(
+        "identity_unlinked",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user.id,
+        provider=provider,
+    )
     return RedirectResponse("/account?done=unlinked#sign-in-methods", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -137,7 +167,14 @@ async def forget_app(
     user = page.principal.user
     with contextlib.suppress(DomainError):  # forgotten meanwhile: the list shows what is left
         await consents.forget(user_id=user.id, client_id=client_id, moment=page.state.clock())
-        audit.record("consent_revoked", outcome="success", ip=source.ip, user_id=user.id, client_id=client_id)
+        audit.record(
+            "consent_revoked",
+            outcome="success",
+            ip=source.ip,
+            user_agent=source.user_agent,
+            user_id=user.id,
+            client_id=client_id,
+        )
     return RedirectResponse("/account?done=apps#apps", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -150,7 +187,11 @@ async def delete_account(
     try:
         await users.delete_account(user, password=password, state=page.state)
     except DomainError:
-        audit.record("account_deletion", outcome="failure", ip=source.ip, user_id=user.id)
+        audit.record(
+            "account_deletion", outcome="failure", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+        )
         raise
-    audit.record("account_deletion", outcome="success", ip=source.ip, user_id=user.id)
+    audit.record(
+        "account_deletion", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+    )
     return logged_out(browser=True, settings=page.state.settings)

@@ -17,12 +17,14 @@ from api.http.deps import OptionalPrincipal, State
 from api.http.rendering import render
 from api.oidc import consents
 from api.passkeys import credentials
-from api.services import sessions
+from api.services import audit_events, sessions
 from api.services.principals import Principal
 from api.services.state import AppState
 from api.social import identities, providers
 
 _LOGIN = "/login?next=/account"
+# how many of the user's own security events the page shows
+RECENT_ACTIVITY = 10
 
 
 class LoginFirst(Exception):
@@ -49,6 +51,7 @@ class AccountPage:
             principal=self.principal,
             status_code=status_code,
             sessions=await sessions.active(user.id),
+            activity=await audit_events.activity(user.id, limit=RECENT_ACTIVITY),
             apps=await consents.of_user(user.id),
             passkeys=await credentials.of_user(user.id),
             identities=await identities.of_user(user.id),

@@ -34,7 +34,9 @@ async def confirm_mfa(
     except DomainError:
         page.on_failure(enrolment=await mfa.pending(user, state=state))
         raise
-    audit.record("mfa_enabled", outcome="success", ip=source.ip, user_id=user.id)
+    audit.record(
+        "mfa_enabled", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+    )
     return await page.show(codes=codes, notice="Two-factor authentication is on.")
 
 
@@ -51,5 +53,11 @@ async def disable_mfa(
 ) -> Response:
     """Turn two-factor off."""
     await mfa.disable(page.principal.user, password=password, state=page.state)
-    audit.record("mfa_disabled", outcome="success", ip=source.ip, user_id=page.principal.user.id)
+    audit.record(
+        "mfa_disabled",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=page.principal.user.id,
+    )
     return await page.show(notice="Two-factor authentication is off.")

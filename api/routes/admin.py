@@ -60,6 +60,7 @@ async def update_user(
         "admin_update",
         outcome="success",
         ip=source.ip,
+        user_agent=source.user_agent,
         user_id=user_id,
         by=admin_user.id,
         fields=sorted(changes),
@@ -71,7 +72,14 @@ async def update_user(
 async def delete_user(user_id: UserId, admin_user: AdminUser, source: Source, state: State) -> None:
     """Delete an account with its sessions."""
     await admin.delete(user_id, moment=state.clock())
-    audit.record("admin_delete", outcome="success", ip=source.ip, user_id=user_id, by=admin_user.id)
+    audit.record(
+        "admin_delete",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user_id,
+        by=admin_user.id,
+    )
 
 
 @router.delete("/{user_id}/passkeys", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
@@ -80,7 +88,13 @@ async def reset_passkeys(user_id: UserId, admin_user: AdminUser, source: Source)
     user = await admin.get(user_id)
     removed = await credentials.remove_all(user.id)
     audit.record(
-        "passkey_removed", outcome="success", ip=source.ip, user_id=user_id, by=admin_user.id, count=removed
+        "passkey_removed",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user_id,
+        by=admin_user.id,
+        count=removed,
     )
 
 
@@ -88,4 +102,11 @@ async def reset_passkeys(user_id: UserId, admin_user: AdminUser, source: Source)
 async def reset_mfa(user_id: UserId, admin_user: AdminUser, source: Source) -> None:
     """Turn a user's two-factor off (a lost device): the password alone logs in until it is set up again."""
     await mfa.turn_off(await admin.get(user_id))
-    audit.record("mfa_disabled", outcome="success", ip=source.ip, user_id=user_id, by=admin_user.id)
+    audit.record(
+        "mfa_disabled",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user_id,
+        by=admin_user.id,
+    )

@@ -51,6 +51,7 @@ async def logout(request: Request, principal: OptionalCaller, source: Source, st
             "logout",
             outcome="success",
             ip=source.ip,
+            user_agent=source.user_agent,
             user_id=principal.user.id,
             session_id=principal.session_id,
         )

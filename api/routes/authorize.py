@@ -180,6 +180,7 @@ def _record(outcome: str, checked: AuthorizationRequest, principal: Principal, s
         "authorization",
         outcome=outcome,
         ip=source.ip,
+        user_agent=source.user_agent,
         user_id=principal.user.id,
         client_id=checked.client.client_id,
     )

@@ -31,7 +31,14 @@ async def create_client(body: ClientCreate, admin: AdminUser, state: State, sour
     registered, secret = await clients.register(
         clients.Registration(**body.model_dump()), defined=_defined(state), moment=now()
     )
-    audit.record("client_admin", outcome="created", ip=source.ip, client_id=registered.client_id, by=admin.id)
+    audit.record(
+        "client_admin",
+        outcome="created",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        client_id=registered.client_id,
+        by=admin.id,
+    )
     return ClientCreated.model_validate(
         {**ClientOut.model_validate(registered).model_dump(), "client_secret": secret}
     )
@@ -60,7 +67,14 @@ async def update_client(
         if nullable in body.model_fields_set:
             changes[nullable] = getattr(body, nullable)
     updated = await clients.update(client_id, changes=changes, defined=_defined(state))
-    audit.record("client_admin", outcome="updated", ip=source.ip, client_id=client_id, by=admin.id)
+    audit.record(
+        "client_admin",
+        outcome="updated",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        client_id=client_id,
+        by=admin.id,
+    )
     return updated
 
 
@@ -68,12 +82,26 @@ async def update_client(
 async def delete_client(client_id: ClientId, admin: AdminUser, source: Source, state: State) -> None:
     """Delete a client; its tokens stop working at once."""
     await clients.delete(client_id, moment=state.clock())
-    audit.record("client_admin", outcome="deleted", ip=source.ip, client_id=client_id, by=admin.id)
+    audit.record(
+        "client_admin",
+        outcome="deleted",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        client_id=client_id,
+        by=admin.id,
+    )
 
 
 @router.post("/{client_id}/secret", response_model=ClientSecret, responses=NOT_FOUND)
 async def rotate_client_secret(client_id: ClientId, admin: AdminUser, source: Source) -> ClientSecret:
     """Give a confidential client a new secret; the old one stops working at once."""
     secret = await clients.new_secret(client_id)
-    audit.record("client_admin", outcome="new_secret", ip=source.ip, client_id=client_id, by=admin.id)
+    audit.record(
+        "client_admin",
+        outcome="new_secret",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        client_id=client_id,
+        by=admin.id,
+    )
     return ClientSecret(client_id=client_id, client_secret=secret)

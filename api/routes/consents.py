@@ -34,5 +34,12 @@ async def forget_consent(
 ) -> Response:
     """Take back what you allowed an app: it asks again next time, and every token it holds stops working."""
     await consents.forget(user_id=user.id, client_id=client_id, moment=state.clock())
-    audit.record("consent_revoked", outcome="success", ip=source.ip, user_id=user.id, client_id=client_id)
+    audit.record(
+        "consent_revoked",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user.id,
+        client_id=client_id,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

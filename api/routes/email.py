@@ -28,7 +28,9 @@ _TOO_MANY: Responses = {
 async def verify_email(body: EmailTokenBody, state: State, source: Source) -> User:
     """Verify an e-mail address with the token of the link that was mailed to it."""
     user = await recovery.verify_email(body.token, state=state)
-    audit.record("email_verification", outcome="success", ip=source.ip, user_id=user.id)
+    audit.record(
+        "email_verification", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+    )
     return user
 
 
@@ -57,7 +59,7 @@ async def resend_verification(request: Request, user: CurrentUser, state: State)
 async def forgot_password(body: ForgotPassword, state: State, source: Source) -> Accepted:
     """Mail a reset link, if an account uses this address; the answer is the same either way."""
     await recovery.forgot_password(body.email, ip=source.ip or "unknown", state=state)
-    audit.record("password_reset_request", outcome="success", ip=source.ip)
+    audit.record("password_reset_request", outcome="success", ip=source.ip, user_agent=source.user_agent)
     return Accepted(detail=RESET_ACCEPTED)
 
 
@@ -65,4 +67,6 @@ async def forgot_password(body: ForgotPassword, state: State, source: Source) ->
 async def reset_password(body: PasswordReset, state: State, source: Source) -> None:
     """Set a new password with a reset link's token; every session ends."""
     user = await recovery.reset_password(body.token, body.new_password, state=state)
-    audit.record("password_reset", outcome="success", ip=source.ip, user_id=user.id)
+    audit.record(
+        "password_reset", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+    )

@@ -66,7 +66,7 @@ async def forgot_password_form(
             error=exc.message,
             done=None,
         )
-    audit.record("password_reset_request", outcome="success", ip=source.ip)
+    audit.record("password_reset_request", outcome="success", ip=source.ip, user_agent=source.user_agent)
     return render(request, "forgot_password.html", error=None, done=RESET_ACCEPTED)
 
 
@@ -106,7 +106,9 @@ async def reset_password_form(
             done=False,
             **context,
         )
-    audit.record("password_reset", outcome="success", ip=source.ip, user_id=user.id)
+    audit.record(
+        "password_reset", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+    )
     return render(request, "reset_password.html", error=None, done=True, **context)
 
 
@@ -134,5 +136,7 @@ async def verify_email_form(
             token=token,
             done=False,
         )
-    audit.record("email_verification", outcome="success", ip=source.ip, user_id=user.id)
+    audit.record(
+        "email_verification", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+    )
     return render(request, "verify_email.html", token="", error=None, done=True)

@@ -108,6 +108,7 @@ async def _end_session(
             "end_session",
             outcome="success",
             ip=source.ip,
+            user_agent=source.user_agent,
             user_id=user_id,
             session_id=principal.session_id,
             client_id=checked.client_id,

@@ -41,7 +41,13 @@ async def create_group(body: GroupCreate, admin: AdminUser, source: Source) -> G
     """Create a group giving these roles to its members (422 for a role nobody created)."""
     group = await groups.create(name=body.name, role_names=body.roles, moment=now())
     audit.record(
-        "group_changed", outcome="created", ip=source.ip, by=admin.id, group=group.name, roles=group.roles
+        "group_changed",
+        outcome="created",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        by=admin.id,
+        group=group.name,
+        roles=group.roles,
     )
     return group
 
@@ -62,21 +68,44 @@ async def read_group(name: Name, _admin: AdminUser) -> GroupView:
 async def delete_group(name: Name, admin: AdminUser, source: Source) -> None:
     """Delete a group: its members lose the roles they held through it."""
     await groups.delete(name)
-    audit.record("group_changed", outcome="deleted", ip=source.ip, by=admin.id, group=name)
+    audit.record(
+        "group_changed",
+        outcome="deleted",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        by=admin.id,
+        group=name,
+    )
 
 
 @router.put("/{name}/roles/{role}", status_code=status.HTTP_204_NO_CONTENT, responses=ROLE_LINK)
 async def add_group_role(name: Name, role: Name, admin: AdminUser, source: Source) -> None:
     """Make the group give a role to its members; adding it again changes nothing."""
     if await groups.add_role(group=name, role=role):
-        audit.record("role_granted", outcome="success", ip=source.ip, by=admin.id, group=name, role=role)
+        audit.record(
+            "role_granted",
+            outcome="success",
+            ip=source.ip,
+            user_agent=source.user_agent,
+            by=admin.id,
+            group=name,
+            role=role,
+        )
 
 
 @router.delete("/{name}/roles/{role}", status_code=status.HTTP_204_NO_CONTENT, responses=ROLE_LINK_GONE)
 async def remove_group_role(name: Name, role: Name, admin: AdminUser, source: Source) -> None:
     """Stop the group giving a role; members granted it directly keep it."""
     await groups.remove_role(group=name, role=role)
-    audit.record("role_revoked", outcome="success", ip=source.ip, by=admin.id, group=name, role=role)
+    audit.record(
+        "role_revoked",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        by=admin.id,
+        group=name,
+        role=role,
+    )
 
 
 @router.put("/{name}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=MEMBER)
@@ -84,7 +113,13 @@ async def add_member(name: Name, user_id: UserId, admin: AdminUser, source: Sour
     """Make a user a member of the group; adding them again changes nothing."""
     if await groups.add_member(group=name, user_id=user_id):
         audit.record(
-            "group_changed", outcome="member_added", ip=source.ip, user_id=user_id, by=admin.id, group=name
+            "group_changed",
+            outcome="member_added",
+            ip=source.ip,
+            user_agent=source.user_agent,
+            user_id=user_id,
+            by=admin.id,
+            group=name,
         )
 
 
@@ -93,5 +128,11 @@ async def remove_member(name: Name, user_id: UserId, admin: AdminUser, source: S
     """Take a user out of the group."""
     await groups.remove_member(group=name, user_id=user_id)
     audit.record(
-        "group_changed", outcome="member_removed", ip=source.ip, user_id=user_id, by=admin.id, group=name
+        "group_changed",
+        outcome="member_removed",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user_id,
+        by=admin.id,
+        group=name,
     )

@@ -37,7 +37,14 @@ async def list_identities(user: CurrentUser) -> list[Linked]:
 async def unlink_identity(provider: ProviderName, user: CurrentUser, source: Source) -> Response:
     """Unlink your identity at a provider, unless it is your last way to sign in."""
     await identities.unlink(user, provider=provider)
-    audit.record("identity_unlinked", outcome="success", ip=source.ip, user_id=user.id, provider=provider)
+    audit.record(
+        "identity_unlinked",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user.id,
+        provider=provider,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -63,7 +70,12 @@ async def add_provider(
         allow_http=state.settings.allow_http_providers,
     )
     audit.record(
-        "client_admin", outcome="provider_added", ip=source.ip, by=admin_user.id, provider=added.name
+        "client_admin",
+        outcome="provider_added",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        by=admin_user.id,
+        provider=added.name,
     )
     return added
 
@@ -78,5 +90,12 @@ async def list_providers(_admin: AdminUser) -> list[IdentityProvider]:
 async def remove_provider(name: ProviderName, admin_user: AdminUser, source: Source) -> Response:
     """Remove a provider; the identities linked to it go too."""
     await providers.delete(name)
-    audit.record("client_admin", outcome="provider_removed", ip=source.ip, by=admin_user.id, provider=name)
+    audit.record(
+        "client_admin",
+        outcome="provider_removed",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        by=admin_user.id,
+        provider=name,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

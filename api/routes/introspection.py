@@ -35,7 +35,7 @@ async def introspect_token(
         )
         caller = await clients.authenticate(presented)
     except DomainError as exc:
-        audit.record("client_authentication", outcome="failure", ip=source.ip)
+        audit.record("client_authentication", outcome="failure", ip=source.ip, user_agent=source.user_agent)
         return Refusal.of(exc).as_json()
     except Refusal as refused:
         return refused.as_json()
@@ -46,7 +46,8 @@ async def introspect_token(
         "introspection",
         outcome="active" if answer["active"] else "inactive",
         ip=source.ip,
-        by=caller.client_id,
+        user_agent=source.user_agent,
+        client_id=caller.client_id,
     )
     return JSONResponse(answer, headers=NO_STORE)
 

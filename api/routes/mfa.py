@@ -42,7 +42,9 @@ async def confirm_totp(
     """Turn two-factor on with a code from the new secret; your other sessions end. The recovery codes."""
     user = principal.user
     codes = await mfa.confirm(user, code=body.code, session_id=str(principal.session_id), state=state)
-    audit.record("mfa_enabled", outcome="success", ip=source.ip, user_id=user.id)
+    audit.record(
+        "mfa_enabled", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+    )
     return RecoveryCodes(recovery_codes=codes)
 
 
@@ -50,7 +52,9 @@ async def confirm_totp(
 async def disable_totp(body: PasswordConfirmation, user: CurrentUser, state: State, source: Source) -> None:
     """Turn two-factor off; the recovery codes stop working."""
     await mfa.disable(user, password=body.password, state=state)
-    audit.record("mfa_disabled", outcome="success", ip=source.ip, user_id=user.id)
+    audit.record(
+        "mfa_disabled", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+    )
 
 
 @router.post("/recovery-codes", response_model=RecoveryCodes, responses=WRONG_PASSWORD)

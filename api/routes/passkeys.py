@@ -59,7 +59,14 @@ async def add_passkey(body: PasskeyCreate, user: CurrentUser, state: State, sour
     """Keep the passkey the browser just made (its RegistrationResponseJSON)."""
     rp = ceremonies.relying_party(state.settings)
     passkey = await credentials.register(user, body.credential, name=body.name, rp=rp, moment=state.clock())
-    audit.record("passkey_added", outcome="success", ip=source.ip, user_id=user.id, passkey=str(passkey.id))
+    audit.record(
+        "passkey_added",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user.id,
+        passkey=str(passkey.id),
+    )
     return passkey
 
 
@@ -79,7 +86,14 @@ async def rename_passkey(passkey_id: uuid.UUID, body: PasskeyRename, user: Curre
 async def remove_passkey(passkey_id: uuid.UUID, user: CurrentUser, source: Source) -> Response:
     """Remove one of your passkeys: it signs in no more."""
     await credentials.remove(user_id=user.id, passkey_id=passkey_id)
-    audit.record("passkey_removed", outcome="success", ip=source.ip, user_id=user.id, passkey=str(passkey_id))
+    audit.record(
+        "passkey_removed",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user.id,
+        passkey=str(passkey_id),
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

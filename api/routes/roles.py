@@ -42,7 +42,14 @@ GRANT_NOT_FOUND: dict[int | str, dict[str, Any]] = {
 async def create_role(body: RoleCreate, admin: AdminUser, source: Source) -> Role:
     """Create a role other apps may authorize on."""
     role = await roles.create(name=body.name, description=body.description, moment=now())
-    audit.record("role_created", outcome="success", ip=source.ip, by=admin.id, role=role.name)
+    audit.record(
+        "role_created",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        by=admin.id,
+        role=role.name,
+    )
     return role
 
 
@@ -56,7 +63,9 @@ async def list_roles(_admin: AdminUser) -> list[Role]:
 async def delete_role(name: RoleName, admin: AdminUser, source: Source) -> None:
     """Delete a role: every user and group that had it loses it."""
     await roles.delete(name)
-    audit.record("role_deleted", outcome="success", ip=source.ip, by=admin.id, role=name)
+    audit.record(
+        "role_deleted", outcome="success", ip=source.ip, user_agent=source.user_agent, by=admin.id, role=name
+    )
 
 
 @users_router.get("/{user_id}/roles", response_model=UserRolesOut, responses=USER_NOT_FOUND)
@@ -73,7 +82,15 @@ async def read_user_roles(user_id: UserId, _admin: AdminUser) -> roles.UserRoles
 async def grant_role(user_id: UserId, role: RoleName, admin: AdminUser, source: Source) -> None:
     """Grant a user a role directly; granting it again changes nothing."""
     if await roles.grant(user_id=user_id, role=role):
-        audit.record("role_granted", outcome="success", ip=source.ip, user_id=user_id, by=admin.id, role=role)
+        audit.record(
+            "role_granted",
+            outcome="success",
+            ip=source.ip,
+            user_agent=source.user_agent,
+            user_id=user_id,
+            by=admin.id,
+            role=role,
+        )
 
 
 @users_router.delete(
@@ -82,4 +99,12 @@ async def grant_role(user_id: UserId, role: RoleName, admin: AdminUser, source: 
 async def revoke_role(user_id: UserId, role: RoleName, admin: AdminUser, source: Source) -> None:
     """Take a directly granted role from a user; roles held through a group stay."""
     await roles.revoke(user_id=user_id, role=role)
-    audit.record("role_revoked", outcome="success", ip=source.ip, user_id=user_id, by=admin.id, role=role)
+    audit.record(
+        "role_revoked",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user_id,
+        by=admin.id,
+        role=role,
+    )

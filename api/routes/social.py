@@ -129,7 +129,13 @@ async def finish_sign_in(
         ):
             raise EmailNotVerified
     except AddressInUse:
-        audit.record("social_login", outcome="address_in_use", ip=source.ip, provider=name)
+        audit.record(
+            "social_login",
+            outcome="address_in_use",
+            ip=source.ip,
+            user_agent=source.user_agent,
+            provider=name,
+        )
         response: Response = render(
             request,
             "social_conflict.html",
@@ -138,12 +144,28 @@ async def finish_sign_in(
         )
         return _forget_flow(response, state)
     except DomainError as exc:
-        audit.record("social_login", outcome="failure", ip=source.ip, provider=name)
+        audit.record(
+            "social_login", outcome="failure", ip=source.ip, user_agent=source.user_agent, provider=name
+        )
         return _forget_flow(await login_page(request, error=exc.message, status_code=exc.status_code), state)
     user = outcome.user
-    audit.record("social_login", outcome=outcome.what, ip=source.ip, user_id=user.id, provider=name)
+    audit.record(
+        "social_login",
+        outcome=outcome.what,
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user.id,
+        provider=name,
+    )
     if outcome.what == "linked":
-        audit.record("identity_linked", outcome="success", ip=source.ip, user_id=user.id, provider=name)
+        audit.record(
+            "identity_linked",
+            outcome="success",
+            ip=source.ip,
+            user_agent=source.user_agent,
+            user_id=user.id,
+            provider=name,
+        )
     if started.link_user_id is not None:
         return _forget_flow(
             RedirectResponse("/account?done=linked#sign-in-methods", status_code=status.HTTP_303_SEE_OTHER),

@@ -54,7 +54,13 @@ async def issue_token(
         refusal = refused
     else:
         if issued.second_factor == "recovery_code":
-            audit.record("recovery_code_used", outcome="success", ip=source.ip, user_id=issued.user_id)
+            audit.record(
+                "recovery_code_used",
+                outcome="success",
+                ip=source.ip,
+                user_agent=source.user_agent,
+                user_id=issued.user_id,
+            )
         grant_outcomes.record(
             event,
             "success",
@@ -111,14 +117,16 @@ async def revoke_token(form: Annotated[RevocationRequest, Form()], source: Sourc
         try:
             claims = await state.keys.decode(form.token)
         except InvalidToken:
-            audit.record("revocation", outcome="unknown_token", ip=source.ip)
+            audit.record("revocation", outcome="unknown_token", ip=source.ip, user_agent=source.user_agent)
             return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
         session_id = claims.session_id
         if claims.client_id is not None:
             await clients.revoke_grant(session_id)
         else:
             await sessions.end(session_id=session_id, moment=state.clock())
-    audit.record("revocation", outcome="success", ip=source.ip, session_id=session_id)
+    audit.record(
+        "revocation", outcome="success", ip=source.ip, user_agent=source.user_agent, session_id=session_id
+    )
     return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
 
 

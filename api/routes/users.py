@@ -36,9 +36,15 @@ async def read_me(caller: ReadingPrincipal) -> Response:
     response_model=UserOut,
     responses={status.HTTP_409_CONFLICT: {"description": "Email already registered"}},
 )
-async def update_me(body: ProfileUpdate, user: CurrentUser, state: State) -> User:
+async def update_me(body: ProfileUpdate, user: CurrentUser, state: State, source: Source) -> User:
     """Change your e-mail address or full name (send null to clear one)."""
-    return await users.update_profile(user, changes=body.model_dump(exclude_unset=True), state=state)
+    old_email = user.email
+    updated = await users.update_profile(user, changes=body.model_dump(exclude_unset=True), state=state)
+    if updated.email != old_email:
+        audit.record(
+            "email_change", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+        )
+    return updated
 
 
 @router.post(
@@ -56,9 +62,13 @@ async def change_password(body: PasswordChange, user: CurrentUser, state: State,
             state=state,
         )
     except WrongPassword:
-        audit.record("password_change", outcome="failure", ip=source.ip, user_id=user.id)
+        audit.record(
+            "password_change", outcome="failure", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+        )
         raise
-    audit.record("password_change", outcome="success", ip=source.ip, user_id=user.id)
+    audit.record(
+        "password_change", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+    )
 
 
 @router.delete(
@@ -71,9 +81,13 @@ async def delete_me(body: AccountDeletion, user: CurrentUser, state: State, sour
     try:
         await users.delete_account(user, password=body.password, state=state)
     except WrongPassword:
-        audit.record("account_deletion", outcome="failure", ip=source.ip, user_id=user.id)
+        audit.record(
+            "account_deletion", outcome="failure", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+        )
         raise
-    audit.record("account_deletion", outcome="success", ip=source.ip, user_id=user.id)
+    audit.record(
+        "account_deletion", outcome="success", ip=source.ip, user_agent=source.user_agent, user_id=user.id
+    )
 
 
 @router.get("/user/me/sessions", response_model=list[SessionOut])
@@ -90,4 +104,11 @@ async def list_sessions(user: CurrentUser) -> list[Session]:
 async def end_session(session_id: uuid.UUID, user: CurrentUser, source: Source, state: State) -> None:
     """End one of your sessions: its tokens stop working."""
     await sessions.end_own(user_id=user.id, session_id=session_id, moment=state.clock())
-    audit.record("revocation", outcome="success", ip=source.ip, user_id=user.id, session_id=str(session_id))
+    audit.record(
+        "revocation",
+        outcome="success",
+        ip=source.ip,
+        user_agent=source.user_agent,
+        user_id=user.id,
+        session_id=str(session_id),
+    )

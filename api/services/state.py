@@ -11,6 +11,7 @@ from api.core.jwt import TokenCodec
 from api.core.passwords import PasswordHasher
 from api.core.sealing import Sealer
 from api.mail.delivery import MailDelivery
+from api.services.audit_writer import AuditWriter
 from api.services.housekeeping import Housekeeping
 from api.services.keyring import KeyRing
 
@@ -21,7 +22,7 @@ class AppState:
     running app.
 
     `clock` is "now" for what expires (mail links, throttles) and for the outbox; tests move it forward.
-    `housekeeping` is this worker's periodic clean-up.
+    `housekeeping` is this worker's periodic clean-up; `audit` stores the audit log's events.
     """
 
     settings: Settings
@@ -38,4 +39,5 @@ class AppState:
     # posts the back-channel logouts that ending a session queues
     backchannel: BackchannelDelivery
     clock: Callable[[], datetime]
+    audit: AuditWriter
     housekeeping: Housekeeping = field(default_factory=Housekeeping)
