@@ -1,8 +1,6 @@
 """The background task of each worker that posts the due logout tokens to the apps, and retries the ones the
 app could not take (5xx, unreachable); a 2xx ends a logout, a 4xx drops it."""
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -12,12 +10,12 @@ import httpx
 
 from api.backchannel import queue
 from api.backchannel.tokens import SignerFor, logout_token
+from api.core.polling import PollingTask
 from api.db.models import BackchannelLogout, OAuthClient
 from api.observability import audit
 
 logger = logging.getLogger("api.backchannel")
 _TIMEOUT_SECONDS = 5.0
-_STOP_GRACE_SECONDS = 5.0
 
 
 class BackchannelDelivery:
@@ -36,33 +34,21 @@ class BackchannelDelivery:
         self._issuer = issuer
         self._give_up_after = give_up_after
         self._clock = clock
-        self._poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
+        self._task = PollingTask(
+            self.deliver_due, name="backchannel-logout", poll_seconds=poll_seconds, logger=logger
+        )
 
     def wake(self) -> None:
         """Look for due logouts now."""
-        self._wake.set()
+        self._task.wake()
 
     def start(self) -> None:
         """Start the background task (in the app's lifespan)."""
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="backchannel-logout")
+        self._task.start()
 
     async def stop(self) -> None:
-        """Stop the task: at once when idle; a post still running after a few seconds is cancelled (its
-        logout is posted again once the claim runs out)."""
-        if self._task is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        done, _ = await asyncio.wait({self._task}, timeout=_STOP_GRACE_SECONDS)
-        if not done:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._task = None
+        """Stop the task (see PollingTask.stop)."""
+        await self._task.stop()
 
     async def deliver_due(self) -> int:
         """Post every logout due now; how many the apps took."""
@@ -122,21 +108,6 @@ class BackchannelDelivery:
         await queue.mark_dropped(logout, error=reason, moment=self._clock())
         logger.warning("back-channel logout %s dropped: %s", logout.id, reason)
         audit.record("backchannel_logout", outcome="dropped", reason=reason, **_named(logout))
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                await self.deliver_due()
-            except Exception:  # the database or the network broke: log it and keep the worker alive
-                logger.exception("back-channel logout delivery failed; trying again shortly")
-            if self._stopping:
-                return
-            waiter = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait({waiter}, timeout=self._poll_seconds)
-            finally:
-                waiter.cancel()
 
 
 def _named(logout: BackchannelLogout) -> dict[str, Any]:

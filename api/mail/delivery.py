@@ -1,11 +1,10 @@
 """The background task of each worker that sends the outbox's due mails, and retries the ones that fail."""
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from api.core.polling import PollingTask
 from api.db.models import OutboxMail
 from api.mail import outbox
 from api.mail.compose import message
@@ -13,7 +12,6 @@ from api.mail.transport import DeliveryFailed, Transport
 from api.observability import metrics
 
 logger = logging.getLogger("api.mail")
-_STOP_GRACE_SECONDS = 5.0
 
 
 class MailDelivery:
@@ -31,16 +29,15 @@ class MailDelivery:
         self._transport = transport
         self._sender = sender
         self._clock = clock
-        self._poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
+        self._task = PollingTask(
+            self.deliver_due, name="mail-delivery", poll_seconds=poll_seconds, logger=logger
+        )
         # turns a request row (a reset link asked for) into its mail, or drops it: False when there is none
         self.prepare: Callable[[OutboxMail], Awaitable[bool]] | None = None
 
     def wake(self) -> None:
         """Look for due mails now (after a change that queued one has committed)."""
-        self._wake.set()
+        self._task.wake()
 
     def start(self) -> None:
         """Start the background task (in the app's lifespan)."""
@@ -49,22 +46,11 @@ class MailDelivery:
                 "no SMTP_URL: this node sends no mail, and leaves the outbox to the nodes that have SMTP_URL"
             )
             return
-        self._task = asyncio.create_task(self._run(), name="mail-delivery")
+        self._task.start()
 
     async def stop(self) -> None:
-        """Stop the task: at once when idle; a send still running after a few seconds is cancelled (its mail
-        goes out again once the claim runs out)."""
-        if self._task is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        # no cancel while it waits: Python 3.11 can lose a cancel that meets a timeout, and the task lives on
-        done, _ = await asyncio.wait({self._task}, timeout=_STOP_GRACE_SECONDS)
-        if not done:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._task = None
+        """Stop the task (see PollingTask.stop)."""
+        await self._task.stop()
 
     async def deliver_due(self) -> int:
         """Send every mail due now; how many were handed over."""
@@ -106,18 +92,3 @@ class MailDelivery:
             return 0
         await outbox.mark_sent(mail, moment=self._clock())
         return 1
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                await self.deliver_due()
-            except Exception:  # the database or the transport broke: log it and keep the worker alive
-                logger.exception("mail delivery failed; trying again shortly")
-            if self._stopping:
-                return
-            waiter = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait({waiter}, timeout=self._poll_seconds)
-            finally:
-                waiter.cancel()
