@@ -24,6 +24,7 @@ BATCH = 500
 EXPIRY_INTERVAL = timedelta(minutes=10)
 # rows kept for a retry while the database is away; past that the oldest go (their log lines stay)
 _MAX_PENDING = 50_000
+_STOP_GRACE_SECONDS = 5.0
 
 
 class AuditWriter:
@@ -57,10 +58,15 @@ class AuditWriter:
         self._stopped.set()
         self._wake.set()
         if self._task is not None:
-            await self._task
+            # a database that stopped answering (a lost SQLite thread) must not hold the app's stop
+            done, _ = await asyncio.wait({self._task}, timeout=_STOP_GRACE_SECONDS)
+            if not done:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
         try:
-            await self.flush()
+            await asyncio.wait_for(self.flush(), _STOP_GRACE_SECONDS)
         except Exception:  # the stop goes on: these events are in the log, not in the table
             logger.exception("%d audit events could not be stored at the stop", len(self._pending))
             self._pending = []
@@ -72,7 +78,7 @@ class AuditWriter:
             return 0
         try:
             await audit_sql.insert([_row(at, entry) for at, entry in batch])
-        except Exception:
+        except BaseException:  # a cancelled insert too: the rows wait for the next try
             self._pending = (batch + self._pending)[-_MAX_PENDING:]
             raise
         return len(batch)
