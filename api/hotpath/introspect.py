@@ -81,21 +81,18 @@ class IntrospectionFastPath:
 
 async def _authenticated(scope: Scope, authorization: str) -> str | None:
     """The client id the Basic credentials prove; None for anything the route should answer."""
-    try:
-        presented = client_credentials(authorization, form_id=None, form_secret=None)
-    except (DomainError, Refusal):
-        return None
-    if presented is None or presented.secret is None:
-        return None
     proofs: ClientAuthCache = scope["app"].state.client_auths
-    if proofs.proven(presented.client_id, presented.secret):
-        return presented.client_id
+    if (client_id := proofs.proven(authorization)) is not None:
+        return client_id
     everyone = proofs.counter()
     try:
+        presented = client_credentials(authorization, form_id=None, form_secret=None)
+        if presented is None or presented.secret is None:
+            return None
         caller = await clients.authenticate(presented)
-    except DomainError:
+    except (DomainError, Refusal):
         return None  # never kept: the route refuses it, and records the failure
-    proofs.remember(caller.client_id, presented.secret, everyone=everyone)
+    proofs.remember(authorization, caller.client_id, everyone=everyone)
     return caller.client_id
 
 
