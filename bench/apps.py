@@ -61,20 +61,6 @@ def _json(
     return status, json.loads(content) if content.startswith(b"{") else {}
 
 
-def _password_token(base_url: str, username: str, scope: str) -> str:
-    fields = {"username": username, "password": PASSWORD, "scope": scope}
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    status, _, content = call(base_url + "/token", "POST", body=form(fields), headers=headers)
-    if status != 200:
-        raise RuntimeError(f"POST /token for {username} answered {status}: {content[:200]!r}")
-    return str(json.loads(content)["access_token"])
-
-
-def _register(base_url: str, username: str) -> None:
-    body = json.dumps({"username": username, "password": PASSWORD}).encode()
-    call(base_url + "/register", "POST", body=body, headers={"Content-Type": "application/json"})
-
-
 def _client(base_url: str, admin: str, body: dict[str, object]) -> tuple[str, str]:
     status, created = _json(base_url, "/clients", "POST", admin, body)
     if status != 201:
@@ -83,7 +69,7 @@ def _client(base_url: str, admin: str, body: dict[str, object]) -> tuple[str, st
 
 
 def _user_with_app_token(apps: Apps, username: str) -> str:
-    _register(apps.server.url, username)
+    oauth_flow.register(apps.server.url, username)
     browser = Browser(apps.server.url)
     browser.sign_in(username, PASSWORD)
     return oauth_flow.app_token(browser, apps.app_id, apps.app_secret, APP_SCOPE)
@@ -101,7 +87,7 @@ def prepare(server: Server, workdir: Path, *, users: int = USERS) -> Apps:
         capture_output=True,
         timeout=120,
     )
-    admin = _password_token(server.url, "appsadmin", "admin")
+    admin = oauth_flow.password_token(server.url, "appsadmin", "admin")
     app: dict[str, object] = {
         "name": "bench app",
         "grant_types": ["authorization_code"],
@@ -141,7 +127,7 @@ def _victim(apps: Apps) -> tuple[str, str]:
     apps.victims_made += 1
     username = f"victim{apps.victims_made:04d}"
     app_token = _user_with_app_token(apps, username)
-    own = _password_token(apps.server.url, username, "profile")
+    own = oauth_flow.password_token(apps.server.url, username, "profile")
     for _ in range(2):
         for token in (app_token, own):
             _introspect(apps, token)

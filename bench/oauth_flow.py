@@ -16,6 +16,8 @@ from html import unescape
 from http.client import HTTPResponse
 from typing import Any
 
+from .seed import PASSWORD
+
 REDIRECT_URI = "https://app.example/callback"
 
 
@@ -125,3 +127,19 @@ def app_token(browser: Browser, client_id: str, secret: str, scope: str) -> str:
     if status != 200:
         raise RuntimeError(f"the code exchange answered {status}: {content[:200]!r}")
     return str(json.loads(content)["access_token"])
+
+
+def password_token(base_url: str, username: str, scope: str) -> str:
+    """The password grant's access token for this scope."""
+    fields = {"username": username, "password": PASSWORD, "scope": scope}
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    status, _, content = call(base_url + "/token", "POST", body=form(fields), headers=headers)
+    if status != 200:
+        raise RuntimeError(f"POST /token for {username} answered {status}: {content[:200]!r}")
+    return str(json.loads(content)["access_token"])
+
+
+def register(base_url: str, username: str) -> None:
+    """Register the user (if new)."""
+    body = json.dumps({"username": username, "password": PASSWORD}).encode()
+    call(base_url + "/register", "POST", body=body, headers={"Content-Type": "application/json"})
