@@ -21,10 +21,14 @@ from api.db.changes import Changes
 from api.db.connection import database_config, sqlite_file
 from api.errors import DomainError
 from api.hotpath import me
+from api.hotpath import userinfo as userinfo_path
 from api.hotpath.change_feed import Announcer
 from api.hotpath.change_tracking import ChangeTracking
+from api.hotpath.client_auth import ClientAuthCache
+from api.hotpath.introspect import IntrospectionFastPath
 from api.hotpath.me import MeFastPath
 from api.hotpath.token import TokenFastPath
+from api.hotpath.userinfo import UserinfoFastPath
 from api.http.body_limit import BodySizeLimit
 from api.http.error_handlers import (
     domain_error_handler,
@@ -76,8 +80,9 @@ def create_app(
 ) -> FastAPI:
     """The FastAPI app for these settings (by default, the environment's).
 
-    `fast_paths=False` leaves `GET /user/me` and the plain grants to their routes (the tests compare the
-    answers); `clock` is what expiring links, throttles and the outbox take as "now" (tests move it forward).
+    `fast_paths=False` leaves `GET /user/me`, `GET /userinfo`, introspection and the plain grants to their
+    routes (the tests compare the answers); `clock` is what expiring links, throttles and the outbox take as
+    "now" (tests move it forward).
     """
     settings = settings if settings is not None else get_settings()
 
@@ -87,6 +92,7 @@ def create_app(
         app.state.auth = state
         answers, feed = answer_cache(settings)
         app.state.answers = answers
+        app.state.client_auths = ClientAuthCache(answers)
         app.state.announce = Announcer(answers.counters)
         try:
             await state.hasher.warm_up()
@@ -146,12 +152,18 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if fast_paths:
         app.add_middleware(TokenFastPath, token_path=settings.token_path)
+        app.add_middleware(IntrospectionFastPath, token_path=settings.token_path)
+        app.add_middleware(UserinfoFastPath)
         app.add_middleware(MeFastPath)
     # around the routes and the fast paths: it sees an answer start once its change has committed
     app.add_middleware(ChangeTracking, announce=announce)
     if settings.metrics_token is not None:
         # added last, so outermost: it also sees the fast path's answers and the body limit's 413s
-        app.add_middleware(RequestMetrics, fast_paths=me.PATHS | {settings.token_path})
+        app.add_middleware(
+            RequestMetrics,
+            fast_paths=me.PATHS
+            | {settings.token_path, f"{settings.token_path}/introspect", userinfo_path.PATH},
+        )
     app.include_router(auth.router)
     app.include_router(token.token_router(settings.token_path))
     app.include_router(introspection_router(settings.token_path))

@@ -14,7 +14,7 @@ from typing import Any
 
 from api.config import Settings
 
-from . import chart, measures, mixed, pg, report, seed, wrk
+from . import apps, chart, measures, mixed, pg, report, seed, wrk
 from .procs import LOAD_CORE, ROOT, Server, can_pin
 
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
@@ -104,6 +104,13 @@ def start_servers(tmp: Path, stack: contextlib.ExitStack, args: argparse.Namespa
         for prefix, name in (("mixed", "service"), ("pg2_mixed", "postgres2"), ("nocache_mixed", "nocache"))
         if name in servers
     }
+    app_users = 10 if args.smoke else apps.USERS
+    print(f"{app_users} users giving an app a token through the code flow", flush=True)
+    prepared = {
+        prefix: apps.prepare(servers[name], tmp, users=app_users)
+        for prefix, name in (("apps", "service"), ("pg2_apps", "postgres2"))
+        if name in servers
+    }
     return measures.Rig(
         service=servers["service"],
         bare=servers["bare"],
@@ -112,6 +119,8 @@ def start_servers(tmp: Path, stack: contextlib.ExitStack, args: argparse.Namespa
         postgres=servers.get("postgres"),
         tokens=tokens,
         traffic=traffic,
+        apps=prepared,
+        victims=3 if args.smoke else apps.VICTIMS,
         workdir=tmp,
         duration_s=args.duration,
         env=dict(os.environ),

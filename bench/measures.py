@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ceiling, mixed, seed, wrk
+from . import apps, ceiling, mixed, seed, wrk
 from .procs import Server, cpu_ticks, rss_kib, settle
 
 Numbers = dict[str, float]
@@ -29,6 +29,10 @@ class Rig:
     tokens: dict[str, str]
     # h.: readers and writers on the SQLite service, PostgreSQL with two workers, and the cache off
     traffic: dict[str, mixed.Traffic]
+    # i.: apps' tokens for introspection and /userinfo on the SQLite service and PostgreSQL with two workers
+    apps: dict[str, apps.Apps]
+    # i.: the victims each round checks per server
+    victims: int
     workdir: Path
     duration_s: int
     env: dict[str, str]
@@ -194,6 +198,7 @@ def run_round(rig: Rig, index: int) -> tuple[Numbers, Curves]:
     memory(rig, out)
     table_size(rig, out, swap=index % 2 == 1)
     mixed_traffic(rig, out, swap=index % 2 == 1)
+    app_calls(rig, out)
     return out, curves
 
 
@@ -217,3 +222,10 @@ def mixed_traffic(rig: Rig, out: Numbers, swap: bool = False) -> None:
         out[f"{prefix}_writes_made"] = writes.made
         out[f"{prefix}_stale"] = writes.stale
         out[f"{prefix}_errors"] = _errors(reads) + _errors(written) + writes.failed
+
+
+def app_calls(rig: Rig, out: Numbers) -> None:
+    """i. Introspection and GET /userinfo with apps' tokens at random, and the victims' answers checked."""
+    for prefix, prepared in rig.apps.items():
+        numbers = apps.run(prepared, workdir=rig.workdir, duration_s=rig.duration_s, victims=rig.victims)
+        out.update({f"{prefix}_{name}": value for name, value in numbers.items()})

@@ -31,7 +31,10 @@ COUNTS = (
         for prefix in ("mixed", "pg2_mixed", "nocache_mixed")
         for count in ("stale", "errors")
     ),
+    *(f"{prefix}_{count}" for prefix in ("apps", "pg2_apps") for count in ("stale", "errors", "checked")),
 )
+# i.: each server's app calls against its own GET /user/me with many tokens at random (h.'s quiet run)
+APP_CALLS = {"apps": "mixed", "pg2_apps": "pg2_mixed"}
 PEAKS = ("peak_rss_mib", "hwm_mib")
 
 
@@ -63,6 +66,12 @@ def targets(hash_concurrency: int) -> list[Target]:
         Target("pg2_mixed_writes_ratio", ">=", 0.9),
         Target("mixed_stale", "<=", 0),
         Target("pg2_mixed_stale", "<=", 0),
+        *(
+            Target(f"{prefix}_{call}_me_ratio", ">=", 0.7)
+            for prefix in APP_CALLS
+            for call in ("introspect", "userinfo")
+        ),
+        *(Target(f"{prefix}_stale", "<=", 0) for prefix in APP_CALLS),
     ]
 
 
@@ -81,6 +90,12 @@ def summarize(rounds: list[Numbers]) -> tuple[Numbers, dict[str, int]]:
     for prefix in ("mixed", "pg2_mixed", "nocache_mixed"):
         if f"{prefix}_rps" in measures:
             measures[f"{prefix}_writes_ratio"] = measures[f"{prefix}_writes_rps"] / measures[f"{prefix}_rps"]
+    for prefix, me in APP_CALLS.items():
+        if f"{prefix}_introspect_rps" in measures and f"{me}_rps" in measures:
+            for call in ("introspect", "userinfo"):
+                measures[f"{prefix}_{call}_me_ratio"] = (
+                    measures[f"{prefix}_{call}_rps"] / measures[f"{me}_rps"]
+                )
     if "pg_me_rps" in measures:
         measures["pg_me_ping_ratio"] = measures["pg_me_rps"] / measures["ping_rps"]
     counts = {key: int(sum(r.get(key, 0) for r in rounds)) for key in COUNTS}
@@ -164,7 +179,8 @@ _COLUMNS = (
     " | refresh/s | refresh/ping | idle / storm p99 ms | stall | logins/s | ceiling/s | logins/ceiling"
     " | reg/s | reg non-2xx"
     " | peak MiB (limit) | me req/s by table size | big/small"
-    " | mixed req/s quiet / 20 writes/s (ratio) stale | PG x2 the same | cache off the same | notes"
+    " | mixed req/s quiet / 20 writes/s (ratio) stale | PG x2 the same | cache off the same"
+    " | introspect / userinfo req/s (x me) stale of checked | PG x2 the same | notes"
 )
 _HEADER = f"| {_COLUMNS} |\n" + "|---" * (_COLUMNS.count("|") + 1) + "|\n"
 
@@ -199,6 +215,7 @@ def append_row(result: dict[str, Any], path: Path) -> None:
         sizes,
         f"{m['large_small_ratio']:.2f} {ok['large_small_ratio']}",
         *(_mixed(m, c, ok, prefix) for prefix in ("mixed", "pg2_mixed", "nocache_mixed")),
+        *(_app_calls(m, c, ok, prefix) for prefix in APP_CALLS),
         meta["notes"].replace("|", "/"),
     ]
     text = path.read_text() if path.exists() else "# Benchmark results\n\n"
@@ -213,3 +230,15 @@ def _mixed(m: dict[str, float], c: dict[str, int], ok: dict[str, str], prefix: s
     ratio = f"{m[prefix + '_writes_ratio']:.2f} {ok.get(prefix + '_writes_ratio', '')}".rstrip()
     stale = f"{c[prefix + '_stale']} {ok.get(prefix + '_stale', '')}".rstrip()
     return f"{m[prefix + '_rps']:.0f} / {m[prefix + '_writes_rps']:.0f} ({ratio}) {stale}"
+
+
+def _app_calls(m: dict[str, float], c: dict[str, int], ok: dict[str, str], prefix: str) -> str:
+    if f"{prefix}_introspect_me_ratio" not in m:
+        return "-"
+    calls = [
+        f"{m[f'{prefix}_{call}_rps']:.0f} ({m[f'{prefix}_{call}_me_ratio']:.2f}x"
+        f" {ok.get(f'{prefix}_{call}_me_ratio', '')})"
+        for call in ("introspect", "userinfo")
+    ]
+    stale = f"{c[prefix + '_stale']} of {c[prefix + '_checked']} {ok.get(prefix + '_stale', '')}".rstrip()
+    return f"{' / '.join(calls)} {stale}"

@@ -44,7 +44,11 @@ MIN_ANSWERED = {
     },
     # the writers' PATCH /user/me, each read back: 20 a second for 1 s (~20)
     **{f"{prefix}_writes_made": 5 for prefix in ("mixed", "pg2_mixed", "nocache_mixed")},
+    # i. apps' tokens at random: introspection as a resource server, and GET /userinfo, 32 connections
+    **{f"{prefix}_{call}_rps": 100 for prefix in ("apps", "pg2_apps") for call in ("introspect", "userinfo")},
 }
+# i. the victims' answers asked after their change: a logout's 1, a consent's 2, a disabled user's 3
+APP_CHECKS = {"apps_checked": 6, "pg2_apps_checked": 6}
 # the prober sends one request every ~5 ms for 1 s: ~200 at most, idle and during the storm
 MIN_SAMPLES = {"idle_samples": 50, "storm_samples": 25}
 # every error or non-2xx count the bench records; each must be 0
@@ -65,11 +69,14 @@ ERROR_COUNTS = (
         for prefix in ("mixed", "pg2_mixed", "nocache_mixed")
         for count in ("errors", "stale")
     ),
+    # i.: failed calls and changes, and answers that still showed a token working after its change
+    *(f"{prefix}_{count}" for prefix in ("apps", "pg2_apps") for count in ("errors", "stale")),
 )
 # milliseconds; wrk's timeout for these runs is 10 s, so no answer it timed can be slower
 LATENCIES = (
     "me_p50_ms", "me_p99_ms", "ping_p50_ms", "ping_p99_ms", "refresh_p99_ms", "idle_p99_ms", "storm_p99_ms",
-    "pg_me_p99_ms",
+    "pg_me_p99_ms", "apps_introspect_p99_ms", "apps_userinfo_p99_ms", "pg2_apps_introspect_p99_ms",
+    "pg2_apps_userinfo_p99_ms",
 )  # fmt: skip
 _WRK_TIMEOUT_MS = 10_000
 # ratio of two rps: finite, positive, and no 10x (20x for the refresh grant's writes) apart when both answered
@@ -81,6 +88,11 @@ RATIOS = {
     **{
         f"{prefix}_writes_ratio": (f"{prefix}_writes_rps", f"{prefix}_rps", 0.1, 10.0)
         for prefix in ("mixed", "pg2_mixed", "nocache_mixed")
+    },
+    **{
+        f"{prefix}_{call}_me_ratio": (f"{prefix}_{call}_rps", f"{me}_rps", 0.1, 10.0)
+        for prefix, me in (("apps", "mixed"), ("pg2_apps", "pg2_mixed"))
+        for call in ("introspect", "userinfo")
     },
 }
 # Argon2id (>= 19 MiB, t >= 2) on one core: ~30/s here; no CPU verifies 1,000 a second
@@ -138,16 +150,26 @@ def _problems(result: dict[str, Any], postgres: bool) -> list[str]:
         "me_ping_ratio", "stall_ratio", "login_ceiling_ratio", "large_small_ratio", "refresh_ping_ratio",
     }  # fmt: skip
     mixed = ["mixed", "nocache_mixed"]
+    apps = ["apps"]
     if postgres:
         expected |= {"pg_me_rps", "pg_me_p99_ms", "pg_me_ping_ratio"}
         mixed.append("pg2_mixed")
+        apps.append("pg2_apps")
+    expected |= {
+        f"{prefix}_{call}_{name}"
+        for prefix in apps
+        for call in ("introspect", "userinfo")
+        for name in ("rps", "p99_ms", "me_ratio")
+    }
     expected |= {
         f"{prefix}_{name}"
         for prefix in mixed
         for name in ("rps", "writes_rps", "writes_made", "writes_ratio")
     }
     check(set(measures) == expected, f"measures {sorted(set(measures) ^ expected)} missing or unexpected")
-    check(set(counts) == set(ERROR_COUNTS) | set(MIN_SAMPLES), f"counts are {sorted(counts)}")
+    check(
+        set(counts) == set(ERROR_COUNTS) | set(MIN_SAMPLES) | set(APP_CHECKS), f"counts are {sorted(counts)}"
+    )
     for name, value in measures.items():
         check(isinstance(value, int | float) and math.isfinite(value) and value > 0, f"{name} = {value}")
     if problems:
@@ -161,6 +183,9 @@ def _problems(result: dict[str, Any], postgres: bool) -> list[str]:
         check(counts[name] >= minimum, f"{name} = {counts[name]}, < {minimum}")
     for name in ERROR_COUNTS:
         check(counts[name] == 0, f"{name} = {counts[name]}")
+    for prefix in apps:
+        checked, minimum = counts[f"{prefix}_checked"], APP_CHECKS[f"{prefix}_checked"]
+        check(checked >= minimum, f"{prefix}_checked = {checked}, < {minimum}")
 
     for name in LATENCIES:
         if name in measures:

@@ -596,6 +596,8 @@ watch(GroupMember, Watch(user_field="user_id", on_create=True))
 watch(GroupRole, Watch(user_field=None, on_create=True))
 watch(Group, Watch(user_field=None))
 watch(Role, Watch(user_field=None))
-# an app's tokens show the roles its `allowed_roles` lets through (a client deleted touches everyone too, but
-# its users' sessions end with it anyway)
-watch(OAuthClient, Watch(user_field=None, fields=frozenset({"allowed_roles"})))
+# an app's tokens show the roles its `allowed_roles` lets through and what its scopes allow, and
+# introspection's callers are known by their secret (a client deleted touches everyone too, but its users'
+# sessions end with it anyway); these are rare administrative writes
+_CLIENT_FIELDS = frozenset({"allowed_roles", "scopes", "secret_hash", "confidential"})
+watch(OAuthClient, Watch(user_field=None, fields=_CLIENT_FIELDS))

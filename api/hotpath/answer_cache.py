@@ -50,6 +50,10 @@ class AnswerCache:
         """The counters now: read them before asking the database, and store the answer under them."""
         return self.counters.generation(user_id)
 
+    def trusted(self) -> bool:
+        """Whether cached answers may be given now (False while PostgreSQL's notifications are down)."""
+        return self._enabled()
+
     def get(self, token: str) -> Answer | None:
         """The stored answer for this token, if nothing it depends on may have changed since."""
         answer = self._answers.get(token)

@@ -9,22 +9,20 @@ grants the route calls (their handlers in `api.grants.GRANTS`, with no client), 
 route's (tested).
 """
 
-from urllib.parse import parse_qsl
-
 from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import grants
 from api.core import scopes
 from api.errors import DomainError
+from api.hotpath import bodies
 from api.http import grant_outcomes
 from api.http.oauth_errors import NO_STORE
 from api.http.source import source_of
 from api.schemas.tokens import TokenResponse
 from api.services.state import AppState
 
-_FORM = b"application/x-www-form-urlencoded"
 # each grant's fields (any other field sends the form to the route) and those it needs non-empty
 _GRANTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "refresh_token": (frozenset({"grant_type", "refresh_token", "scope"}), ("refresh_token",)),
@@ -48,7 +46,7 @@ class TokenFastPath:
         headers = dict(scope["headers"])
         length = headers.get(b"content-length", b"")
         plain = (
-            headers.get(b"content-type") == _FORM
+            headers.get(b"content-type") == bodies.FORM
             and b"authorization" not in headers
             and b"text/html" not in headers.get(b"accept", b"")
             and length.isdigit()
@@ -57,10 +55,10 @@ class TokenFastPath:
         if not plain:
             await self.app(scope, receive, send)
             return
-        body, messages = await _read_body(receive)
+        body, messages = await bodies.read_body(receive)
         form = _plain_form(body)
         if form is None:
-            await self.app(scope, _replay(messages, receive), send)
+            await self.app(scope, bodies.replay(messages, receive), send)
             return
         await self._grant(scope, receive, send, form)
 
@@ -90,29 +88,11 @@ class TokenFastPath:
         await response(scope, receive, send)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
-    messages = []
-    chunks = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks), messages
-
-
 def _plain_form(body: bytes) -> dict[str, str] | None:
     """The fields of a plain password or refresh grant, its `grant_type` filled in as the route does;
     None for any other form (the route answers it)."""
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True, max_num_fields=4)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    form = dict(pairs)
-    if len(form) != len(pairs):
+    form = bodies.plain_form(body, max_fields=4)
+    if form is None:
         return None
     # the route takes a missing or empty grant_type for the password grant
     form["grant_type"] = form.get("grant_type") or "password"
@@ -120,12 +100,3 @@ def _plain_form(body: bytes) -> dict[str, str] | None:
     if not set(form) <= fields or not all(form.get(name) for name in required):
         return None
     return form
-
-
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    pending = list(messages)
-
-    async def replayed() -> Message:
-        return pending.pop(0) if pending else await receive()
-
-    return replayed
