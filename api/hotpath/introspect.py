@@ -11,7 +11,6 @@ The answers are byte for byte the route's (tested).
 
 import json
 
-from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.core.jwt import InvalidToken
@@ -21,8 +20,7 @@ from api.hotpath.answer_cache import AnswerCache
 from api.hotpath.client_auth import ClientAuthCache
 from api.http.credentials import client_credentials
 from api.http.oauth_errors import NO_STORE, Refusal
-from api.http.source import source_of
-from api.observability import audit
+from api.observability import metrics
 from api.services import clients, introspection
 from api.services.state import AppState
 
@@ -66,14 +64,7 @@ class IntrospectionFastPath:
             return
         state: AppState = scope["app"].state.auth
         answer, active = await _answer(scope["app"].state.answers, state, form["token"])
-        source = source_of(HTTPConnection(scope), state.settings)
-        audit.record(
-            "introspection",
-            outcome="active" if active else "inactive",
-            ip=source.ip,
-            user_agent=source.user_agent,
-            client_id=client_id,
-        )
+        metrics.count_introspection(active=active)
         response_headers = [*_HEADERS, (b"content-length", str(len(answer)).encode()), _CONTENT_TYPE]
         await send({"type": "http.response.start", "status": 200, "headers": response_headers})
         await send({"type": "http.response.body", "body": answer})

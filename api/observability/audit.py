@@ -29,7 +29,6 @@ Event = Literal[
     "client_token",
     "client_authentication",
     "client_admin",
-    "introspection",
     "key_rotation",
     "mfa_enabled",
     "mfa_disabled",

@@ -35,6 +35,8 @@ http_request_duration = Histogram(
 )
 logins = Counter("auth_logins_total", "Password-grant logins by outcome", ["outcome"])
 registrations = Counter("auth_registrations_total", "Accounts created by self-registration")
+# a resource server introspects on each of its requests: counted here, not an audit event per call
+introspections = Counter("auth_introspections_total", "Token introspections answered", ["active"])
 password_hash_seconds = Histogram(
     "auth_password_hash_seconds", "Time one password hash or verification took in its thread"
 )
@@ -43,6 +45,16 @@ mails_pending = Gauge("auth_mails_pending", "E-mails waiting to be sent", multip
 mails_pending.set(0)
 
 _login_counters = {outcome: logins.labels(outcome=outcome) for outcome in LOGIN_OUTCOMES}
+
+
+_introspection_counters = {
+    active: introspections.labels(active=str(active).lower()) for active in (True, False)
+}
+
+
+def count_introspection(*, active: bool) -> None:
+    """Count one introspection answer (a client authenticated, the token active or not)."""
+    _introspection_counters[active].inc()
 
 
 def count_login(outcome: str) -> None:

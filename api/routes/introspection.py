@@ -10,7 +10,7 @@ from api.errors import DomainError
 from api.http.credentials import client_credentials
 from api.http.deps import Source, State
 from api.http.oauth_errors import NO_STORE, Refusal
-from api.observability import audit
+from api.observability import audit, metrics
 from api.schemas.common import CLIENT_ID_MAX_LENGTH, Text
 from api.schemas.tokens import OAuthError
 from api.services import clients, introspection
@@ -33,7 +33,7 @@ async def introspect_token(
         presented = client_credentials(
             request.headers.get("authorization"), form_id=form.client_id, form_secret=form.client_secret
         )
-        caller = await clients.authenticate(presented)
+        await clients.authenticate(presented)
     except DomainError as exc:
         audit.record("client_authentication", outcome="failure", ip=source.ip, user_agent=source.user_agent)
         return Refusal.of(exc).as_json()
@@ -42,13 +42,7 @@ async def introspect_token(
     if not form.token:
         return Refusal("invalid_request", "The token field is required").as_json()
     answer = await introspection.introspect(form.token, state=state)
-    audit.record(
-        "introspection",
-        outcome="active" if answer["active"] else "inactive",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        client_id=caller.client_id,
-    )
+    metrics.count_introspection(active=bool(answer["active"]))
     return JSONResponse(answer, headers=NO_STORE)
 
 
