@@ -37,7 +37,6 @@ from api.observability import audit as audit_log
 from api.routes import (
     account,
     account_mfa,
-    admin,
     audit,
     auth,
     authorize,
@@ -57,6 +56,7 @@ from api.routes import (
     social,
     token,
     users,
+    users_admin,
 )
 from api.routes.introspection import introspection_router
 from api.routes.metrics import metrics_router
@@ -157,7 +157,7 @@ def create_app(
     app.include_router(social.pages)
     app.include_router(users.router)
     app.include_router(mfa.router)
-    app.include_router(admin.router)
+    app.include_router(users_admin.router)
     app.include_router(audit.router)
     app.include_router(roles.router)
     app.include_router(roles.users_router)

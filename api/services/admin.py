@@ -1,17 +1,67 @@
-"""Administration: listing, changing and deleting any account, never leaving the service without an admin."""
+"""Administration: finding, changing and deleting any account, never leaving the service without an admin.
 
+Every change is recorded here with the administrator as actor, so the API and the console record the same.
+"""
+
+from dataclasses import dataclass
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from api.db.models import User
 from api.errors import LastAdmin, UserNotFound
+from api.observability import audit
 from api.services import sessions, users
+from api.services.sessions import RequestSource
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The administrator acting, and where the request comes from."""
+
+    id: int
+    source: RequestSource
+
+    def record(self, event: audit.Event, *, outcome: str = "success", **details: Any) -> None:
+        """Record an event of this administrator's doing."""
+        audit.record(
+            event,
+            outcome=outcome,
+            ip=self.source.ip,
+            user_agent=self.source.user_agent,
+            by=self.id,
+            **details,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """What the console's user list asks for: `text` in the username or the address, and the flags."""
+
+    text: str = ""
+    disabled: bool = False
+    admins: bool = False
+    unverified: bool = False
 
 
 async def page(*, limit: int, offset: int) -> tuple[list[User], int]:
     """One page of accounts in id order, and how many there are in all."""
     return await User.all().order_by("id").offset(offset).limit(limit), await User.all().count()
+
+
+async def search(wanted: Search, *, limit: int, offset: int) -> tuple[list[User], int]:
+    """One page of the accounts matching (case-insensitive), in id order, and how many match in all."""
+    query = User.all()
+    if wanted.text:
+        query = query.filter(Q(username__icontains=wanted.text) | Q(email__icontains=wanted.text))
+    if wanted.disabled:
+        query = query.filter(disabled=True)
+    if wanted.admins:
+        query = query.filter(is_admin=True)
+    if wanted.unverified:
+        query = query.filter(Q(email_verified=False) & Q(email__not_isnull=True))
+    return await query.order_by("id").offset(offset).limit(limit), await query.count()
 
 
 async def get(user_id: int) -> User:
@@ -22,8 +72,9 @@ async def get(user_id: int) -> User:
     return user
 
 
-async def update(user_id: int, *, changes: dict[str, Any]) -> User:
+async def update(user_id: int, *, changes: dict[str, Any], actor: Actor) -> User:
     """Change an account; disabling it ends its sessions at once."""
+    fields = sorted(changes)
     async with in_transaction():
         user = await get(user_id)
         if changes.get("disabled") is True or changes.get("is_admin") is False:
@@ -34,15 +85,17 @@ async def update(user_id: int, *, changes: dict[str, Any]) -> User:
         await users.update_fields(user, changes=changes)
         if user.disabled:
             await sessions.revoke_all(user.id)
+    actor.record("admin_update", user_id=user_id, fields=fields)
     return user
 
 
-async def delete(user_id: int) -> None:
+async def delete(user_id: int, *, actor: Actor) -> None:
     """Delete an account with its sessions."""
     async with in_transaction():
         user = await get(user_id)
         await _keep_an_admin(except_user=user)
         await user.delete()
+    actor.record("admin_delete", user_id=user_id)
 
 
 async def _keep_an_admin(*, except_user: User) -> None:
