@@ -37,6 +37,7 @@ from api.observability import audit as audit_log
 from api.routes import (
     account,
     account_mfa,
+    admin,
     audit,
     auth,
     authorize,
@@ -174,6 +175,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(account.router)
     app.include_router(account_mfa.router)
+    for console_router in admin.routers:
+        app.include_router(console_router)
     app.mount(
         "/static/swagger-ui",
         StaticFiles(directory=str(files("fastapi_offline") / "static")),

@@ -1,0 +1,7 @@
+"""The administration console: server-rendered pages for signed-in administrators, a module per concern."""
+
+from fastapi import APIRouter
+
+from api.routes.admin import user_actions, users
+
+routers: list[APIRouter] = [users.router, user_actions.router]
