@@ -9,6 +9,12 @@ from api.services import clients
 from api.services.admin import Actor
 
 
+async def page(*, limit: int, offset: int) -> tuple[list[OAuthClient], int]:
+    """One page of the registered apps, oldest first, and how many there are."""
+    query = OAuthClient.all()
+    return await query.order_by("created_at", "client_id").offset(offset).limit(limit), await query.count()
+
+
 async def register(
     registration: clients.Registration, *, defined: frozenset[str], actor: Actor
 ) -> tuple[OAuthClient, str | None]:

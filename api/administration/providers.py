@@ -21,3 +21,15 @@ async def remove(name: str, *, actor: Actor) -> None:
     """Remove a provider; the identities linked to it go too."""
     await providers.delete(name)
     actor.record("client_admin", outcome="provider_removed", provider=name)
+
+
+async def set_flags(
+    name: str, *, link_verified_email: bool, create_accounts: bool, actor: Actor
+) -> IdentityProvider:
+    """Change whether a provider links by verified address, and whether it makes accounts."""
+    provider = await providers.get(name)
+    provider.link_verified_email = link_verified_email
+    provider.create_accounts = create_accounts
+    await provider.save(update_fields=["link_verified_email", "create_accounts"])
+    actor.record("client_admin", outcome="provider_updated", provider=name)
+    return provider

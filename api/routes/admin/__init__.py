@@ -2,6 +2,13 @@
 
 from fastapi import APIRouter
 
-from api.routes.admin import user_actions, users
+from api.routes.admin import apps, audit, keys, providers, user_actions, users
 
-routers: list[APIRouter] = [users.router, user_actions.router]
+routers: list[APIRouter] = [
+    users.router,
+    user_actions.router,
+    audit.router,
+    apps.router,
+    providers.router,
+    keys.router,
+]
