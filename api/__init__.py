@@ -48,6 +48,7 @@ from api.routes import (
     end_session,
     groups,
     identity_providers,
+    invitations,
     mfa,
     oidc,
     ops,
@@ -160,6 +161,8 @@ def create_app(
     app.include_router(mfa.router)
     app.include_router(users_admin.router)
     app.include_router(audit.router)
+    app.include_router(invitations.admin)
+    app.include_router(invitations.router)
     app.include_router(roles.router)
     app.include_router(roles.users_router)
     app.include_router(groups.router)

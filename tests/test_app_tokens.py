@@ -25,6 +25,7 @@ NAMED = {
     ("POST", "/user/me/password"),
     ("DELETE", "/user/me"),
     ("GET", "/user/me/sessions"),
+    ("GET", "/user/me/activity"),
     ("DELETE", "/user/me/sessions/{session_id}"),
     ("POST", "/user/me/mfa/totp"),
     ("GET", "/user/me/passkeys"),

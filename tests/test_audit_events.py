@@ -1,5 +1,6 @@
 """The stored audit events: every event a row, GET /audit-events's filters and cursor, actors, retention."""
 
+import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,11 @@ CHROME = (
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
 EVENTS = ("login", "refresh", "password_change", "admin_update")
 OUTCOMES = ("success", "failure")
+
+
+def cursor_of(text: str) -> str:
+    """A cursor as the service makes them, of any text."""
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 async def events(client: httpx.AsyncClient, token: str, **params: Any) -> httpx.Response:
@@ -152,6 +158,11 @@ async def test_a_page_is_newest_first_and_the_last_has_no_cursor(client: httpx.A
         {"limit": 501},
         {"cursor": "not-a-cursor"},
         {"cursor": "fDE"},
+        {"cursor": cursor_of("2026-01-01T00:00:00+00:00|99999999999999999999")},
+        {"cursor": cursor_of("0001-01-01T00:00:00+14:00|5")},
+        {"since": "0001-01-01T00:00:00+14:00"},
+        {"until": "9999-12-31T23:59:59-14:00"},
+        {"outcome": "\x00"},
         {"since": "yesterday"},
         {"until": "2026-13-01"},
         {"event": "no_such_event"},

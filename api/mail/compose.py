@@ -9,12 +9,13 @@ from typing import Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-MailKind = Literal["verify_email", "reset_password", "password_changed", "email_changed"]
+MailKind = Literal["verify_email", "reset_password", "password_changed", "email_changed", "invitation"]
 SUBJECTS: dict[MailKind, str] = {
     "verify_email": "Confirm your e-mail address",
     "reset_password": "Reset your password",
     "password_changed": "Your password was changed",
     "email_changed": "Your e-mail address was changed",
+    "invitation": "You are invited to create an account",
 }
 _templates = Environment(
     loader=FileSystemLoader(str(files("api") / "templates" / "mail")),

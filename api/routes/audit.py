@@ -1,6 +1,5 @@
 """The stored audit events (scope `admin`) and each user's own security activity."""
 
-from datetime import datetime
 from typing import Annotated, get_args
 
 from fastapi import APIRouter, Query, status
@@ -9,7 +8,8 @@ from api.core.user_agents import readable
 from api.http.deps import AdminUser, CurrentUser
 from api.observability.audit import Event
 from api.routes.responses import AUTHENTICATED, Responses
-from api.schemas.audit import Activity, ActivityItem, AuditEventOut, AuditEventPage
+from api.schemas.audit import Activity, ActivityItem, AuditEventOut, AuditEventPage, Moment
+from api.schemas.common import Text
 from api.services import audit_events
 from api.services.audit_events import Filters
 
@@ -26,11 +26,11 @@ async def list_audit_events(
     _admin: AdminUser,
     user_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     event: EventName | None = None,
-    outcome: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    outcome: Annotated[Text | None, Query(min_length=1, max_length=40)] = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    cursor: Annotated[Text | None, Query(min_length=1, max_length=200)] = None,
 ) -> AuditEventPage:
     """The stored audit events, newest first, a page at a time (`since` inclusive, `until` exclusive)."""
     filters = Filters(user_id=user_id, event=event, outcome=outcome, since=since, until=until)

@@ -1,8 +1,14 @@
 """Pydantic models for the stored audit events and a user's own security activity."""
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from api.core.moments import storable
+
+# a filter's time: `since` and `until` of GET /audit-events
+Moment = Annotated[datetime, AfterValidator(storable)]
 
 
 class AuditEventOut(BaseModel):

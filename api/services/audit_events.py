@@ -3,10 +3,11 @@
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tortoise.expressions import Q
 
+from api.core.moments import storable
 from api.db.models import AuditEvent, OAuthClient
 from api.errors import InvalidCursor
 
@@ -63,14 +64,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """The time and id a cursor names; InvalidCursor when it is not one of ours."""
     try:
         at, _, event_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition("|")
-        return _aware(datetime.fromisoformat(at)), int(event_id)
+        moment, number = storable(datetime.fromisoformat(at)), int(event_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidCursor from exc
-
-
-def _aware(moment: datetime) -> datetime:
-    # a time without a zone is UTC, as every stored time is
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if not 0 < number < 2**63:
+        raise InvalidCursor
+    return moment, number
 
 
 async def page(filters: Filters, *, limit: int, cursor: str | None) -> tuple[list[AuditEvent], str | None]:
@@ -83,9 +82,9 @@ async def page(filters: Filters, *, limit: int, cursor: str | None) -> tuple[lis
     if filters.outcome is not None:
         query = query.filter(outcome=filters.outcome)
     if filters.since is not None:
-        query = query.filter(at__gte=_aware(filters.since))
+        query = query.filter(at__gte=filters.since)
     if filters.until is not None:
-        query = query.filter(at__lt=_aware(filters.until))
+        query = query.filter(at__lt=filters.until)
     if cursor is not None:
         at, event_id = decode_cursor(cursor)
         query = query.filter(Q(at__lt=at) | Q(at=at, id__lt=event_id))

@@ -86,3 +86,12 @@ async def email_changed(user: User, *, old_email: str | None, old_verified: bool
     if old_email is not None and old_verified and old_email != user.email:
         await _send("email_changed", user, old_email, state, new_email=user.email or "(none)")
     await verification(user, state)
+
+
+async def invitation(*, to: str, token: str, lifetime: timedelta, state: AppState) -> None:
+    """An invitation's link to the page that creates the account."""
+    url = link(state.settings, "/accept-invitation", token)
+    mail = compose(
+        "invitation", to=to, public_url=state.settings.public_url, link=url, expires=_duration(lifetime)
+    )
+    await outbox.enqueue(mail, sender=state.settings.mail_from, moment=state.clock())
