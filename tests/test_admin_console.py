@@ -159,3 +159,11 @@ async def test_an_unknown_user_is_a_page_saying_so(tmp_path: Path) -> None:
         response = await client.get("/admin/users/999")
         assert response.status_code == 404 and "User not found" in response.text
         assert csrf_of(response.text)
+
+
+async def test_every_form_of_the_user_page_carries_the_csrf_token(tmp_path: Path) -> None:
+    async with admin_browser(tmp_path) as (_, client):
+        html = await page(client, f"/admin/users/{await user_id('alice')}")
+        token = csrf_of(html)
+        forms = html.count('method="post"')
+        assert forms > 3 and html.count(f'name="csrf_token" value="{token}"') == forms

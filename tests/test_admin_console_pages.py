@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from api.db.models import IdentityProvider, OAuthClient, SigningKey
+from api.db.models import IdentityProvider, Invitation, OAuthClient, SigningKey
 
 from .console import admin_browser, events, page, submit, user_id
 from .test_identity_providers import _document, _url, issuer  # noqa: F401
@@ -141,3 +141,23 @@ async def test_a_provider_whose_discovery_fails_is_a_message(tmp_path: Path, iss
         refused = await submit(client, "/admin/identity-providers", **form)
         assert refused.status_code >= 400 and 'role="alert"' in refused.text
         assert not await IdentityProvider.exists(name="company")
+
+
+async def test_an_invitation_is_sent_listed_and_revoked_after_confirmation(tmp_path: Path) -> None:
+    async with admin_browser(tmp_path) as (_, client):
+        sent = await submit(client, "/admin/invitations", email="carol@example.com", is_admin="on")
+        assert (sent.status_code, sent.headers["location"]) == (303, "/admin/invitations?done=sent")
+        html = await page(client, "/admin/invitations?done=sent")
+        assert "Invitation sent." in html and "carol@example.com" in html
+        invitation = await Invitation.get(email="carol@example.com")
+        assert invitation.is_admin and invitation.token_hash not in html
+        again = await submit(client, "/admin/invitations", email="carol@example.com")
+        assert again.status_code == 409 and 'role="alert"' in again.text
+        assert (await submit(client, f"/admin/invitations/{invitation.id}/revoke")).status_code == 200
+        assert (
+            await submit(client, f"/admin/invitations/{invitation.id}/revoke", confirm="yes")
+        ).status_code == 303
+        assert "carol@example.com" not in await page(client, "/admin/invitations")
+        root = await user_id("root")
+        assert [event.actor_id for event in await events(client, "invitation_sent")] == [root]
+        assert [event.actor_id for event in await events(client, "invitation_revoked")] == [root]

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.routes.admin import apps, audit, keys, providers, user_actions, users
+from api.routes.admin import apps, audit, invitations, keys, providers, user_actions, users
 
 routers: list[APIRouter] = [
     users.router,
@@ -11,4 +11,5 @@ routers: list[APIRouter] = [
     apps.router,
     providers.router,
     keys.router,
+    invitations.router,
 ]
