@@ -142,7 +142,12 @@ def test_an_app_registered_from_the_console_shows_its_secret_once(page: Page) ->
     assert secret not in page.content()
     page.goto("/admin/apps")
     checked(page, "apps")
-    for path, name in (("/admin/keys", "keys"), ("/admin/identity-providers", "identity-providers")):
+    shown = [
+        ("/admin/keys", "keys"),
+        ("/admin/identity-providers", "identity-providers"),
+        ("/admin/roles", "roles"),
+    ]
+    for path, name in shown:
         page.goto(path)
         checked(page, name)
 

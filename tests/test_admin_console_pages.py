@@ -161,3 +161,27 @@ async def test_an_invitation_is_sent_listed_and_revoked_after_confirmation(tmp_p
         root = await user_id("root")
         assert [event.actor_id for event in await events(client, "invitation_sent")] == [root]
         assert [event.actor_id for event in await events(client, "invitation_revoked")] == [root]
+
+
+async def test_roles_and_groups_are_made_granted_and_deleted_with_the_actor(tmp_path: Path) -> None:
+    async with admin_browser(tmp_path) as (_, client):
+        alice, root = await user_id("alice"), await user_id("root")
+        assert (
+            await submit(client, "/admin/roles", name="billing", description="Invoices")
+        ).status_code == 303
+        assert "Invoices" in await page(client, "/admin/roles")
+        assert (await submit(client, f"/admin/users/{alice}/roles", role="billing")).status_code == 303
+        assert "granted directly" in await page(client, f"/admin/users/{alice}")
+        made = await submit(client, "/admin/groups", name="support", role_names="billing")
+        assert (made.status_code, made.headers["location"]) == (303, "/admin/groups/support?done=saved")
+        assert (await submit(client, "/admin/groups/support/members", username="ALICE")).status_code == 303
+        assert f'href="/admin/users/{alice}"' in await page(client, "/admin/groups/support")
+        missing = await submit(client, "/admin/groups/support/members", username="nobody")
+        assert missing.status_code == 404 and 'role="alert"' in missing.text
+        assert (await submit(client, f"/admin/users/{alice}/roles/billing/revoke")).status_code == 303
+        assert (await submit(client, "/admin/groups/support/delete")).status_code == 200
+        assert (await submit(client, "/admin/groups/support/delete", confirm="yes")).status_code == 303
+        assert (await submit(client, "/admin/roles/billing/delete", confirm="yes")).status_code == 303
+        kinds = ["role_created", "role_granted", "group_changed", "role_revoked", "role_deleted"]
+        for kind in kinds:
+            assert {event.actor_id for event in await events(client, kind)} == {root}, kind

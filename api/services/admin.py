@@ -9,6 +9,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from api.core import usernames
 from api.db.models import User
 from api.errors import LastAdmin, UserNotFound
 from api.observability import audit
@@ -67,6 +68,14 @@ async def search(wanted: Search, *, limit: int, offset: int) -> tuple[list[User]
 async def get(user_id: int) -> User:
     """The account with this id."""
     user = await User.get_or_none(id=user_id)
+    if user is None:
+        raise UserNotFound
+    return user
+
+
+async def by_username(username: str) -> User:
+    """The account with this username (compared as logging in compares it)."""
+    user = await User.get_or_none(username_key=usernames.lookup_key(username))
     if user is None:
         raise UserNotFound
     return user

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.routes.admin import apps, audit, invitations, keys, providers, user_actions, users
+from api.routes.admin import apps, audit, invitations, keys, providers, roles, user_actions, users
 
 routers: list[APIRouter] = [
     users.router,
@@ -12,4 +12,5 @@ routers: list[APIRouter] = [
     providers.router,
     keys.router,
     invitations.router,
+    roles.router,
 ]

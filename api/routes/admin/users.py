@@ -11,7 +11,7 @@ from api.passkeys import credentials
 from api.routes.admin.console import PAGE_SIZE, AdminConsole, ConsoleRoute, redirect
 from api.routes.users_admin import UserId
 from api.schemas.common import Text
-from api.services import admin, audit_events, sessions
+from api.services import admin, audit_events, roles, sessions
 from api.services.audit_events import Filters
 from api.social import identities
 
@@ -34,6 +34,7 @@ NOTICES = {
     "unlinked": "Identity unlinked.",
     "app-revoked": "The app's access was taken back.",
     "deleted": "User deleted.",
+    "roles": "Roles saved.",
 }
 
 
@@ -90,4 +91,6 @@ async def show_user(
         identities=await identities.of_user(user.id),
         apps=await consents.of_user(user.id),
         events=events,
+        held=await roles.of_user(user.id),
+        roles=await roles.every(),
     )
