@@ -95,10 +95,10 @@ def test_an_administrator_finds_a_user_ends_a_session_disables_them_and_sees_it_
     page.click("main button:has-text('Filter')")
     row = page.locator("main table tbody tr").first
     expect(row).to_contain_text("admin_update")
-    expect(row.locator("td.actor")).to_have_text("#1")
+    expect(row.locator("td.actor")).to_have_text("root")
     checked(page, "audit")
     page.goto("/admin/audit?event=revocation")
-    expect(page.locator("main table tbody tr").first.locator("td.actor")).to_have_text("#1")
+    expect(page.locator("main table tbody tr").first.locator("td.actor")).to_have_text("root")
 
 
 def test_deleting_a_user_asks_for_their_username(page: Page) -> None:  # noqa: F811

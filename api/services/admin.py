@@ -81,6 +81,13 @@ async def by_username(username: str) -> User:
     return user
 
 
+async def names_of(user_ids: set[int]) -> dict[int, str]:
+    """The usernames of these accounts (those that still exist)."""
+    if not user_ids:
+        return {}
+    return dict(await User.filter(id__in=user_ids).values_list("id", "username"))
+
+
 async def update(user_id: int, *, changes: dict[str, Any], actor: Actor) -> User:
     """Change an account; disabling it ends its sessions at once."""
     fields = sorted(changes)

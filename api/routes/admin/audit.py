@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.observability.audit import Event
 from api.routes.admin.console import PAGE_SIZE, AdminConsole, ConsoleRoute
 from api.schemas.common import Text
-from api.services import audit_events
+from api.services import admin, audit_events
 from api.services.audit_events import Filters
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=ConsoleRoute)
@@ -48,14 +48,17 @@ async def list_events(
             asked=asked,
             event_names=EVENTS,
             events=[],
+            names={},
             next=None,
             first=None,
             json_link="/audit-events",
         )
     rows, next_cursor = await audit_events.page(filters, limit=PAGE_SIZE, cursor=cursor or None)
     as_json = {**asked, "limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
+    named = {row.user_id for row in rows} | {row.actor_id for row in rows}
     return console.show(
         "audit.html",
+        names=await admin.names_of({number for number in named if number is not None}),
         asked=asked,
         event_names=EVENTS,
         events=rows,

@@ -91,6 +91,7 @@ async def show_user(
         identities=await identities.of_user(user.id),
         apps=await consents.of_user(user.id),
         events=events,
+        names=await admin.names_of({user.id} | {row.actor_id for row in events if row.actor_id is not None}),
         held=await roles.of_user(user.id),
         roles=await roles.every(),
     )
