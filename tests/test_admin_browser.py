@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from .accessibility import assert_accessible, photograph
 from .conftest import PASSWORD
@@ -19,7 +19,7 @@ from .live import Service, create_admin, free_port, running_service
 from .smtp import link_in, smtp_server
 from .test_browser import browser, page  # noqa: F401
 
-DOCS_VIEWPORT = {"width": 1000, "height": 700}
+DOCS_VIEWPORT: ViewportSize = {"width": 1000, "height": 700}
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def checked(tab: Page, name: str) -> None:
     assert_accessible(tab)
     tab.set_viewport_size({"width": 390, "height": 844})
     width = tab.evaluate("document.documentElement.scrollWidth")
-    tab.set_viewport_size(DOCS_VIEWPORT)  # type: ignore[arg-type]
+    tab.set_viewport_size(DOCS_VIEWPORT)
     assert width <= 390, f"{name} is {width}px wide on a phone"
     photograph(tab, name)
 
@@ -72,7 +72,7 @@ def test_an_administrator_finds_a_user_ends_a_session_disables_them_and_sees_it_
 ) -> None:
     password_login(server, "alice")
     password_login(server, "alice")
-    page.set_viewport_size(DOCS_VIEWPORT)  # type: ignore[arg-type]
+    page.set_viewport_size(DOCS_VIEWPORT)
     sign_in(page, "root", "/admin/users")
     page.fill("input[name=q]", "ALICE@exa")
     page.click("main button:has-text('Search')")
@@ -126,7 +126,7 @@ def test_a_non_administrator_is_refused(page: Page) -> None:  # noqa: F811
 
 
 def test_an_app_registered_from_the_console_shows_its_secret_once(page: Page) -> None:  # noqa: F811
-    page.set_viewport_size(DOCS_VIEWPORT)  # type: ignore[arg-type]
+    page.set_viewport_size(DOCS_VIEWPORT)
     sign_in(page, "root", "/admin/apps")
     page.click("main a:has-text('Register an app')")
     assert_accessible(page)
@@ -162,7 +162,7 @@ def test_an_invitation_is_accepted_from_the_mailed_link(
     with smtp_server(port) as inbox, running_service(tmp_path, fresh_database_url, extra_env=env) as service:
         url = service.url.replace("127.0.0.1", "localhost")
         assert create_admin(tmp_path, fresh_database_url, "root", f"{PASSWORD}\n").returncode == 0
-        context = browser.new_context(base_url=url, viewport=DOCS_VIEWPORT)  # type: ignore[arg-type]
+        context = browser.new_context(base_url=url, viewport=DOCS_VIEWPORT)
         tab = context.new_page()
         sign_in(tab, "root", "/admin/invitations")
         tab.fill("input[name=email]", "carol@example.com")
