@@ -167,3 +167,9 @@ async def test_every_form_of_the_user_page_carries_the_csrf_token(tmp_path: Path
         token = csrf_of(html)
         forms = html.count('method="post"')
         assert forms > 3 and html.count(f'name="csrf_token" value="{token}"') == forms
+
+
+async def test_a_search_for_a_wildcard_matches_it_literally(tmp_path: Path) -> None:
+    async with admin_browser(tmp_path) as (_, client):
+        assert shown_usernames(await page(client, "/admin/users?q=%25")) == []
+        assert shown_usernames(await page(client, "/admin/users?q=_")) == []
