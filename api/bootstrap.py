@@ -56,10 +56,8 @@ async def open_database(settings: Settings) -> AsyncIterator[str]:
             yield secret
     finally:
         audit.detach(writer.accept)
-        try:
-            await writer.flush()
-        finally:
-            await Tortoise.close_connections()
+        await writer.stop()
+        await Tortoise.close_connections()
 
 
 async def prepare_database(settings: Settings) -> list[str]:

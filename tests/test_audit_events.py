@@ -14,6 +14,7 @@ from api.observability.audit import Entry
 from api.services.audit_writer import AuditWriter
 
 from .conftest import Clock, admin_token, bearer, login, make_settings, register, serve, stored_audit
+from .live import run_py
 
 CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
@@ -165,13 +166,17 @@ async def test_a_page_is_newest_first_and_the_last_has_no_cursor(client: httpx.A
         {"outcome": "\x00"},
         {"since": "yesterday"},
         {"until": "2026-13-01"},
+        {"until": "0.5"},
         {"event": "no_such_event"},
         {"user_id": 0},
     ],
 )
 async def test_a_bad_filter_is_a_422(client: httpx.AsyncClient, params: dict[str, Any]) -> None:
     token = await admin_token(client)
-    assert (await events(client, token, **params)).status_code == 422
+    response = await events(client, token, **params)
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["query", *params]
 
 
 async def test_only_administrators_read_the_audit_events(client: httpx.AsyncClient) -> None:
@@ -211,3 +216,14 @@ async def test_a_stop_stores_the_events_still_waiting() -> None:
 
     stored = await AuditEvent.get(event="logout")
     assert stored.user_id == 7 and stored.details == {"session": str(uuid.UUID(int=1))}
+
+
+async def test_a_commands_events_are_stored_when_it_ends(tmp_path: Path, fresh_database_url: str) -> None:
+    settings = make_settings(tmp_path, database_url=fresh_database_url)
+    async with serve(settings):
+        pass  # the schema, made by the app's start
+    added = run_py(tmp_path, fresh_database_url, "add-role", "billing")
+    assert added.returncode == 0, added.stderr
+    async with serve(settings):
+        [created] = await AuditEvent.filter(event="role_created")
+    assert (created.outcome, created.ip, created.details) == ("success", None, {"role": "billing"})

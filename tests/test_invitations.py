@@ -159,7 +159,14 @@ async def test_an_address_with_an_account_or_a_pending_invitation_is_a_409(invit
     assert (await invitations.invite("root@example.com")).json() == TAKEN
 
 
-@pytest.mark.parametrize("body", [{"email": "not-an-address"}, {"email": "a@example.com", "roles": ["nope"]}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-address"},
+        {"email": "a@example.com", "roles": ["nope"]},
+        {"email": "a@example.com", "is_admin": 0},
+    ],
+)
 async def test_a_bad_address_or_an_unknown_role_is_a_422(
     invitations: Invitations, body: dict[str, Any]
 ) -> None:

@@ -26,8 +26,8 @@ async def rotate_keys(settings: Settings) -> str:
         codec = TokenCodec(keys=jwk.NO_KEYS, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
         ring = key_ring(settings, secret=secret, codec=codec, clock=now)
         kids = await ring.rotate()
-    for kid in kids:
-        audit.record("key_rotation", outcome="success", ip=None, kid=kid)
+        for kid in kids:
+            audit.record("key_rotation", outcome="success", ip=None, kid=kid)
     lines = [f"new signing key {kid} is current" for kid in kids]
     if settings.jwt_algorithm not in jwk.ASYMMETRIC:
         lines.append(

@@ -29,7 +29,8 @@ async def add_role(settings: Settings, body: RoleCreate) -> str:
             role = await roles.create(name=body.name, description=body.description, moment=now())
         except RoleTaken:
             raise CommandError(f"a role named {body.name} exists") from None
-    audit.record("role_created", outcome="success", ip=None, role=role.name)
+        # inside: the database is open, so the event is stored too
+        audit.record("role_created", outcome="success", ip=None, role=role.name)
     return f"created role {role.name}"
 
 
@@ -44,9 +45,10 @@ async def grant_role(settings: Settings, *, username: str, role: str) -> str:
             granted = await roles.grant(user_id=user.id, role=role)
         except RoleNotFound:
             raise CommandError(f"no role named {role} (add it with add-role)") from None
+        if granted:
+            audit.record("role_granted", outcome="success", ip=None, user_id=user.id, role=role)
     if not granted:
         return f"{user.username} already has role {role}"
-    audit.record("role_granted", outcome="success", ip=None, user_id=user.id, role=role)
     return f"granted role {role} to {user.username}"
 
 

@@ -2,14 +2,17 @@
 
 from http import HTTPStatus
 
-from api.errors.base import DomainError
+from api.errors.base import DomainError, FieldProblem
 
 
-class InvalidCursor(DomainError):
-    """A page's cursor that this service did not give."""
+class InvalidCursor(FieldProblem):
+    """A page's cursor that this service did not give: FastAPI's 422 shape, for the `cursor` parameter."""
 
-    status_code = HTTPStatus.UNPROCESSABLE_ENTITY  # 422; Python 3.13 names it UNPROCESSABLE_CONTENT
+    location = "query"
     detail = "Invalid cursor"
+
+    def __init__(self) -> None:
+        super().__init__(self.detail, field="cursor")
 
 
 class InvitationConflict(DomainError):

@@ -28,10 +28,12 @@ class DomainError(Exception):
 
 
 class FieldProblem(DomainError):
-    """A body field the schema accepts but the rules refuse: FastAPI's 422 shape, for `field`."""
+    """A field (of the body, or a parameter) the schema accepts but the rules refuse: FastAPI's 422 shape."""
 
     status_code = HTTPStatus.UNPROCESSABLE_ENTITY  # 422; Python 3.13 names it UNPROCESSABLE_CONTENT
     error_type: ClassVar[str] = "value_error"
+    # where the field is: the body's, or a query parameter
+    location: ClassVar[str] = "body"
 
     def __init__(self, problem: str, *, field: str) -> None:
         super().__init__(problem)

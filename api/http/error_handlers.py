@@ -21,7 +21,9 @@ def _validation_body(errors: list[dict[str, object]]) -> JSONResponse:
 def error_response(exc: DomainError) -> JSONResponse:
     """The contract's answer to a domain error: `{"detail"}` with its status and headers, or a 422."""
     if isinstance(exc, FieldProblem):
-        return _validation_body([{"type": exc.error_type, "loc": ("body", exc.field), "msg": exc.message}])
+        return _validation_body(
+            [{"type": exc.error_type, "loc": (exc.location, exc.field), "msg": exc.message}]
+        )
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=exc.headers or None)
 
 

@@ -3,12 +3,18 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from api.core.moments import storable
 
+
+def _iso_8601(value: object) -> object:
+    # pydantic would also take a number of seconds since 1970: the documented format is ISO 8601 alone
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 # a filter's time: `since` and `until` of GET /audit-events
-Moment = Annotated[datetime, AfterValidator(storable)]
+Moment = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(storable)]
 
 
 class AuditEventOut(BaseModel):

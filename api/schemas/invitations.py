@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from api.core import usernames
 from api.core.emails import Email
@@ -14,7 +14,7 @@ class InvitationCreate(BaseModel):
     """An address to invite, and what the account it makes will be."""
 
     email: Email
-    is_admin: bool = False
+    is_admin: StrictBool = False
     roles: list[Slug] = Field(default_factory=list, max_length=200, description="each an existing role")
 
 
