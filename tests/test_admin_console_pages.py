@@ -185,3 +185,13 @@ async def test_roles_and_groups_are_made_granted_and_deleted_with_the_actor(tmp_
         kinds = ["role_created", "role_granted", "group_changed", "role_revoked", "role_deleted"]
         for kind in kinds:
             assert {event.actor_id for event in await events(client, kind)} == {root}, kind
+
+
+async def test_the_audit_page_filters_on_times_from_the_form(tmp_path: Path) -> None:
+    async with admin_browser(tmp_path) as (_, client):
+        await events(client, "login")
+        assert "No event." in await page(client, "/admin/audit?until=2000-01-01T00:00")
+        assert "No event." not in await page(client, "/admin/audit?since=2000-01-01T00:00")
+        assert 'role="alert"' in await page(client, "/admin/audit?since=0001-01-01T00:00", 422)
+        json = await client.get("/audit-events?since=2000-01-01T00:00")
+        assert json.status_code == 200 and json.json()["items"]

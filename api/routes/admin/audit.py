@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse, Response
 
+from api.core.moments import storable
 from api.observability.audit import Event
 from api.routes.admin.console import PAGE_SIZE, AdminConsole, ConsoleRoute
 from api.schemas.common import Text
@@ -37,8 +38,8 @@ async def list_events(
             user_id=int(asked["user_id"]) if "user_id" in asked else None,
             event=asked.get("event") if asked.get("event") in EVENTS else None,
             outcome=asked.get("outcome"),
-            since=datetime.fromisoformat(asked["since"]) if "since" in asked else None,
-            until=datetime.fromisoformat(asked["until"]) if "until" in asked else None,
+            since=storable(datetime.fromisoformat(asked["since"])) if "since" in asked else None,
+            until=storable(datetime.fromisoformat(asked["until"])) if "until" in asked else None,
         )
     except ValueError:
         return console.show(
