@@ -64,6 +64,7 @@ from api.routes import (
     social,
     token,
     users,
+    users_admin,
 )
 from api.routes.introspection import introspection_router
 from api.routes.metrics import metrics_router
@@ -176,7 +177,7 @@ def create_app(
     app.include_router(social.pages)
     app.include_router(users.router)
     app.include_router(mfa.router)
-    app.include_router(admin.router)
+    app.include_router(users_admin.router)
     app.include_router(audit.router)
     app.include_router(invitations.admin)
     app.include_router(invitations.router)
@@ -197,6 +198,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(account.router)
     app.include_router(account_mfa.router)
+    for console_router in admin.routers:
+        app.include_router(console_router)
     app.mount(
         "/static/swagger-ui",
         StaticFiles(directory=str(files("fastapi_offline") / "static")),

@@ -174,3 +174,13 @@ def test_every_api_path_the_pages_name_exists() -> None:
 def test_the_line_after_install_and_run_the_tests_is_ci_s_test_command() -> None:
     lines = README.read_text().splitlines()
     assert lines[lines.index("# install and run the tests") + 1] == TEST_COMMAND
+
+
+def test_every_image_a_page_shows_exists() -> None:
+    shown = [
+        (page, target)
+        for page in _pages()
+        for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page.read_text())
+    ]
+    assert [f"{page.name}: {target}" for page, target in shown if not (page.parent / target).is_file()] == []
+    assert any(target.startswith("images/admin-") for _, target in shown)

@@ -15,6 +15,7 @@ BELOW_HTTP = (
     "api.errors",
     "api.services",
     "api.grants",
+    "api.administration",
     "api.oidc",
     "api.passkeys",
     "api.social",

@@ -12,6 +12,7 @@ from api.http import browser
 from api.http.credentials import presented_token
 from api.http.source import source_of
 from api.services import principals
+from api.services.admin import Actor
 from api.services.principals import Principal
 from api.services.sessions import RequestSource
 from api.services.state import AppState
@@ -112,3 +113,11 @@ CurrentPrincipal = Annotated[Principal, Security(get_current_principal, scopes=[
 ReadingPrincipal = Annotated[Principal, Security(get_reading_principal, scopes=[scopes.PROFILE])]
 # `admin` reaches an app only when an administrator allowed it that scope on the consent page
 AdminUser = Annotated[User, Security(get_reading_user, scopes=[scopes.ADMIN])]
+
+
+async def get_admin_actor(admin: AdminUser, source: Source, state: State) -> Actor:
+    """The calling administrator as the actor of what they change."""
+    return Actor(id=admin.id, source=source, moment=state.clock())
+
+
+AdminActor = Annotated[Actor, Depends(get_admin_actor)]

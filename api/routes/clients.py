@@ -3,12 +3,11 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
-from tortoise.timezone import now
 
+from api.administration import apps
 from api.core import scopes
 from api.db.models import OAuthClient
-from api.http.deps import AdminUser, Source, State
-from api.observability import audit
+from api.http.deps import AdminActor, AdminUser, State
 from api.routes.responses import AUTHENTICATED
 from api.schemas.clients import ClientCreate, ClientCreated, ClientOut, ClientSecret, ClientUpdate
 from api.schemas.common import CLIENT_ID_MAX_LENGTH, Text
@@ -26,18 +25,10 @@ def _defined(state: AppState) -> frozenset[str]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ClientCreated)
-async def create_client(body: ClientCreate, admin: AdminUser, state: State, source: Source) -> ClientCreated:
+async def create_client(body: ClientCreate, actor: AdminActor, state: State) -> ClientCreated:
     """Register a client; the answer holds its secret, which is never shown again."""
-    registered, secret = await clients.register(
-        clients.Registration(**body.model_dump()), defined=_defined(state), moment=now()
-    )
-    audit.record(
-        "client_admin",
-        outcome="created",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        client_id=registered.client_id,
-        by=admin.id,
+    registered, secret = await apps.register(
+        clients.Registration(**body.model_dump()), defined=_defined(state), actor=actor
     )
     return ClientCreated.model_validate(
         {**ClientOut.model_validate(registered).model_dump(), "client_secret": secret}
@@ -58,7 +49,7 @@ async def read_client(client_id: ClientId, _admin: AdminUser) -> OAuthClient:
 
 @router.patch("/{client_id}", response_model=ClientOut, responses=NOT_FOUND)
 async def update_client(
-    client_id: ClientId, body: ClientUpdate, admin: AdminUser, state: State, source: Source
+    client_id: ClientId, body: ClientUpdate, actor: AdminActor, state: State
 ) -> OAuthClient:
     """Change a client; its tokens lose at once any scope it no longer holds."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
@@ -66,42 +57,17 @@ async def update_client(
     for nullable in ("allowed_roles", "backchannel_logout_uri"):
         if nullable in body.model_fields_set:
             changes[nullable] = getattr(body, nullable)
-    updated = await clients.update(client_id, changes=changes, defined=_defined(state))
-    audit.record(
-        "client_admin",
-        outcome="updated",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        client_id=client_id,
-        by=admin.id,
-    )
-    return updated
+    return await apps.update(client_id, changes=changes, defined=_defined(state), actor=actor)
 
 
 @router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_client(client_id: ClientId, admin: AdminUser, source: Source, state: State) -> None:
+async def delete_client(client_id: ClientId, actor: AdminActor) -> None:
     """Delete a client; its tokens stop working at once."""
-    await clients.delete(client_id, moment=state.clock())
-    audit.record(
-        "client_admin",
-        outcome="deleted",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        client_id=client_id,
-        by=admin.id,
-    )
+    await apps.delete(client_id, actor=actor)
 
 
 @router.post("/{client_id}/secret", response_model=ClientSecret, responses=NOT_FOUND)
-async def rotate_client_secret(client_id: ClientId, admin: AdminUser, source: Source) -> ClientSecret:
+async def rotate_client_secret(client_id: ClientId, actor: AdminActor) -> ClientSecret:
     """Give a confidential client a new secret; the old one stops working at once."""
-    secret = await clients.new_secret(client_id)
-    audit.record(
-        "client_admin",
-        outcome="new_secret",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        client_id=client_id,
-        by=admin.id,
-    )
+    secret = await apps.new_secret(client_id, actor=actor)
     return ClientSecret(client_id=client_id, client_secret=secret)

@@ -3,10 +3,9 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
-from tortoise.timezone import now
 
-from api.http.deps import AdminUser, Source
-from api.observability import audit
+from api.administration import roles as changes
+from api.http.deps import AdminActor, AdminUser
 from api.routes.responses import AUTHENTICATED
 from api.schemas.common import Text
 from api.schemas.roles import SLUG_MAX_LENGTH, SLUG_PATTERN, GroupCreate, GroupOut
@@ -37,19 +36,9 @@ MEMBER_GONE: Responses = {
     response_model=GroupOut,
     responses={status.HTTP_409_CONFLICT: {"description": "The name is taken"}},
 )
-async def create_group(body: GroupCreate, admin: AdminUser, source: Source) -> GroupView:
+async def create_group(body: GroupCreate, actor: AdminActor) -> GroupView:
     """Create a group giving these roles to its members (422 for a role nobody created)."""
-    group = await groups.create(name=body.name, role_names=body.roles, moment=now())
-    audit.record(
-        "group_changed",
-        outcome="created",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        by=admin.id,
-        group=group.name,
-        roles=group.roles,
-    )
-    return group
+    return await changes.create_group(name=body.name, role_names=body.roles, actor=actor)
 
 
 @router.get("", response_model=list[GroupOut])
@@ -65,74 +54,30 @@ async def read_group(name: Name, _admin: AdminUser) -> GroupView:
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=GROUP_NOT_FOUND)
-async def delete_group(name: Name, admin: AdminUser, source: Source) -> None:
+async def delete_group(name: Name, actor: AdminActor) -> None:
     """Delete a group: its members lose the roles they held through it."""
-    await groups.delete(name)
-    audit.record(
-        "group_changed",
-        outcome="deleted",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        by=admin.id,
-        group=name,
-    )
+    await changes.delete_group(name, actor=actor)
 
 
 @router.put("/{name}/roles/{role}", status_code=status.HTTP_204_NO_CONTENT, responses=ROLE_LINK)
-async def add_group_role(name: Name, role: Name, admin: AdminUser, source: Source) -> None:
+async def add_group_role(name: Name, role: Name, actor: AdminActor) -> None:
     """Make the group give a role to its members; adding it again changes nothing."""
-    if await groups.add_role(group=name, role=role):
-        audit.record(
-            "role_granted",
-            outcome="success",
-            ip=source.ip,
-            user_agent=source.user_agent,
-            by=admin.id,
-            group=name,
-            role=role,
-        )
+    await changes.add_group_role(group=name, role=role, actor=actor)
 
 
 @router.delete("/{name}/roles/{role}", status_code=status.HTTP_204_NO_CONTENT, responses=ROLE_LINK_GONE)
-async def remove_group_role(name: Name, role: Name, admin: AdminUser, source: Source) -> None:
+async def remove_group_role(name: Name, role: Name, actor: AdminActor) -> None:
     """Stop the group giving a role; members granted it directly keep it."""
-    await groups.remove_role(group=name, role=role)
-    audit.record(
-        "role_revoked",
-        outcome="success",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        by=admin.id,
-        group=name,
-        role=role,
-    )
+    await changes.remove_group_role(group=name, role=role, actor=actor)
 
 
 @router.put("/{name}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=MEMBER)
-async def add_member(name: Name, user_id: UserId, admin: AdminUser, source: Source) -> None:
+async def add_member(name: Name, user_id: UserId, actor: AdminActor) -> None:
     """Make a user a member of the group; adding them again changes nothing."""
-    if await groups.add_member(group=name, user_id=user_id):
-        audit.record(
-            "group_changed",
-            outcome="member_added",
-            ip=source.ip,
-            user_agent=source.user_agent,
-            user_id=user_id,
-            by=admin.id,
-            group=name,
-        )
+    await changes.add_member(group=name, user_id=user_id, actor=actor)
 
 
 @router.delete("/{name}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=MEMBER_GONE)
-async def remove_member(name: Name, user_id: UserId, admin: AdminUser, source: Source) -> None:
+async def remove_member(name: Name, user_id: UserId, actor: AdminActor) -> None:
     """Take a user out of the group."""
-    await groups.remove_member(group=name, user_id=user_id)
-    audit.record(
-        "group_changed",
-        outcome="member_removed",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        user_id=user_id,
-        by=admin.id,
-        group=name,
-    )
+    await changes.remove_member(group=name, user_id=user_id, actor=actor)

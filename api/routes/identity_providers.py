@@ -4,10 +4,10 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
-from tortoise.timezone import now
 
+from api.administration import providers as managed
 from api.db.models import IdentityProvider
-from api.http.deps import AdminUser, CurrentUser, Source, State
+from api.http.deps import AdminActor, AdminUser, CurrentUser, Source, State
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
 from api.schemas.common import Text
@@ -59,25 +59,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     response_model=ProviderOut,
     responses={status.HTTP_409_CONFLICT: {"description": "The name is taken"}},
 )
-async def add_provider(
-    body: ProviderCreate, admin_user: AdminUser, state: State, source: Source
-) -> IdentityProvider:
+async def add_provider(body: ProviderCreate, actor: AdminActor, state: State) -> IdentityProvider:
     """Add an OpenID Connect provider to sign in with; its discovery document is fetched and checked."""
-    added = await providers.register(
-        providers.NewProvider(**body.model_dump()),
-        sealer=state.provider_sealer,
-        moment=now(),
-        allow_http=state.settings.allow_http_providers,
-    )
-    audit.record(
-        "client_admin",
-        outcome="provider_added",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        by=admin_user.id,
-        provider=added.name,
-    )
-    return added
+    return await managed.add(providers.NewProvider(**body.model_dump()), state=state, actor=actor)
 
 
 @admin.get("", response_model=list[ProviderOut])
@@ -87,15 +71,7 @@ async def list_providers(_admin: AdminUser) -> list[IdentityProvider]:
 
 
 @admin.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def remove_provider(name: ProviderName, admin_user: AdminUser, source: Source) -> Response:
+async def remove_provider(name: ProviderName, actor: AdminActor) -> Response:
     """Remove a provider; the identities linked to it go too."""
-    await providers.delete(name)
-    audit.record(
-        "client_admin",
-        outcome="provider_removed",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        by=admin_user.id,
-        provider=name,
-    )
+    await managed.remove(name, actor=actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

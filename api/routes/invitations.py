@@ -6,10 +6,11 @@ from fastapi import APIRouter, Form, Path, Query, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
+from api.administration import invitations as sent
 from api.db.models import Invitation, User
 from api.errors import DomainError
 from api.http import browser
-from api.http.deps import AdminUser, Source, State
+from api.http.deps import AdminActor, AdminUser, Source, State
 from api.http.rendering import render
 from api.observability import audit
 from api.routes.responses import AUTHENTICATED
@@ -36,13 +37,11 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
         status.HTTP_409_CONFLICT: {"description": "The address has an account or a pending invitation"}
     },
 )
-async def invite(body: InvitationCreate, admin_user: AdminUser, state: State, source: Source) -> Invitation:
+async def invite(body: InvitationCreate, actor: AdminActor, state: State) -> Invitation:
     """Invite an address: a mail carries the link that creates the account (registration closed or not)."""
-    invitation = await invitations.invite(
-        email=body.email, is_admin=body.is_admin, role_names=body.roles, invited_by=admin_user.id, state=state
+    return await sent.invite(
+        email=body.email, is_admin=body.is_admin, role_names=body.roles, state=state, actor=actor
     )
-    _record("invitation_sent", invitation, source, by=admin_user.id)
-    return invitation
 
 
 @admin.get("", response_model=list[PendingInvitation])
@@ -52,12 +51,9 @@ async def list_invitations(_admin: AdminUser, state: State) -> list[Invitation]:
 
 
 @admin.delete("/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def revoke_invitation(
-    invitation_id: InvitationId, admin_user: AdminUser, state: State, source: Source
-) -> None:
+async def revoke_invitation(invitation_id: InvitationId, actor: AdminActor, state: State) -> None:
     """Revoke a pending invitation: its link stops working."""
-    invitation = await invitations.revoke(invitation_id, moment=state.clock())
-    _record("invitation_revoked", invitation, source, by=admin_user.id)
+    await sent.revoke(invitation_id, state=state, actor=actor)
 
 
 @router.post(

@@ -3,11 +3,10 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
-from tortoise.timezone import now
 
+from api.administration import roles as changes
 from api.db.models import Role
-from api.http.deps import AdminUser, Source
-from api.observability import audit
+from api.http.deps import AdminActor, AdminUser
 from api.routes.responses import AUTHENTICATED
 from api.schemas.common import Text
 from api.schemas.roles import SLUG_MAX_LENGTH, SLUG_PATTERN, RoleCreate, RoleOut, UserRolesOut
@@ -39,18 +38,9 @@ GRANT_NOT_FOUND: dict[int | str, dict[str, Any]] = {
     response_model=RoleOut,
     responses={status.HTTP_409_CONFLICT: {"description": "The name is taken"}},
 )
-async def create_role(body: RoleCreate, admin: AdminUser, source: Source) -> Role:
+async def create_role(body: RoleCreate, actor: AdminActor) -> Role:
     """Create a role other apps may authorize on."""
-    role = await roles.create(name=body.name, description=body.description, moment=now())
-    audit.record(
-        "role_created",
-        outcome="success",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        by=admin.id,
-        role=role.name,
-    )
-    return role
+    return await changes.create_role(name=body.name, description=body.description, actor=actor)
 
 
 @router.get("", response_model=list[RoleOut])
@@ -60,12 +50,9 @@ async def list_roles(_admin: AdminUser) -> list[Role]:
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=ROLE_NOT_FOUND)
-async def delete_role(name: RoleName, admin: AdminUser, source: Source) -> None:
+async def delete_role(name: RoleName, actor: AdminActor) -> None:
     """Delete a role: every user and group that had it loses it."""
-    await roles.delete(name)
-    audit.record(
-        "role_deleted", outcome="success", ip=source.ip, user_agent=source.user_agent, by=admin.id, role=name
-    )
+    await changes.delete_role(name, actor=actor)
 
 
 @users_router.get("/{user_id}/roles", response_model=UserRolesOut, responses=USER_NOT_FOUND)
@@ -79,32 +66,14 @@ async def read_user_roles(user_id: UserId, _admin: AdminUser) -> roles.UserRoles
     status_code=status.HTTP_204_NO_CONTENT,
     responses={status.HTTP_404_NOT_FOUND: {"description": "User or role not found"}},
 )
-async def grant_role(user_id: UserId, role: RoleName, admin: AdminUser, source: Source) -> None:
+async def grant_role(user_id: UserId, role: RoleName, actor: AdminActor) -> None:
     """Grant a user a role directly; granting it again changes nothing."""
-    if await roles.grant(user_id=user_id, role=role):
-        audit.record(
-            "role_granted",
-            outcome="success",
-            ip=source.ip,
-            user_agent=source.user_agent,
-            user_id=user_id,
-            by=admin.id,
-            role=role,
-        )
+    await changes.grant(user_id=user_id, role=role, actor=actor)
 
 
 @users_router.delete(
     "/{user_id}/roles/{role}", status_code=status.HTTP_204_NO_CONTENT, responses=GRANT_NOT_FOUND
 )
-async def revoke_role(user_id: UserId, role: RoleName, admin: AdminUser, source: Source) -> None:
+async def revoke_role(user_id: UserId, role: RoleName, actor: AdminActor) -> None:
     """Take a directly granted role from a user; roles held through a group stay."""
-    await roles.revoke(user_id=user_id, role=role)
-    audit.record(
-        "role_revoked",
-        outcome="success",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        user_id=user_id,
-        by=admin.id,
-        role=role,
-    )
+    await changes.revoke(user_id=user_id, role=role, actor=actor)

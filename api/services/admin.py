@@ -1,18 +1,71 @@
-"""Administration: listing, changing and deleting any account, never leaving the service without an admin."""
+"""Administration: finding, changing and deleting any account, never leaving the service without an admin.
 
+Every change is recorded here with the administrator as actor, so the API and the console record the same.
+"""
+
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from api.core import usernames
 from api.db.models import User
 from api.errors import LastAdmin, UserNotFound
+from api.observability import audit
 from api.services import sessions, users
+from api.services.sessions import RequestSource
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The administrator acting, where the request comes from, and when."""
+
+    id: int
+    source: RequestSource
+    # the app's clock when the request came: what it ends, it ends at this moment
+    moment: datetime
+
+    def record(self, event: audit.Event, *, outcome: str = "success", **details: Any) -> None:
+        """Record an event of this administrator's doing."""
+        audit.record(
+            event,
+            outcome=outcome,
+            ip=self.source.ip,
+            user_agent=self.source.user_agent,
+            by=self.id,
+            **details,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """What the console's user list asks for: `text` in the username or the address, and the flags."""
+
+    text: str = ""
+    disabled: bool = False
+    admins: bool = False
+    unverified: bool = False
 
 
 async def page(*, limit: int, offset: int) -> tuple[list[User], int]:
     """One page of accounts in id order, and how many there are in all."""
     return await User.all().order_by("id").offset(offset).limit(limit), await User.all().count()
+
+
+async def search(wanted: Search, *, limit: int, offset: int) -> tuple[list[User], int]:
+    """One page of the accounts matching (case-insensitive), in id order, and how many match in all."""
+    query = User.all()
+    if wanted.text:
+        query = query.filter(Q(username__icontains=wanted.text) | Q(email__icontains=wanted.text))
+    if wanted.disabled:
+        query = query.filter(disabled=True)
+    if wanted.admins:
+        query = query.filter(is_admin=True)
+    if wanted.unverified:
+        query = query.filter(Q(email_verified=False) & Q(email__not_isnull=True))
+    return await query.order_by("id").offset(offset).limit(limit), await query.count()
 
 
 async def get(user_id: int) -> User:
@@ -23,8 +76,24 @@ async def get(user_id: int) -> User:
     return user
 
 
-async def update(user_id: int, *, changes: dict[str, Any], moment: datetime) -> User:
+async def by_username(username: str) -> User:
+    """The account with this username (compared as logging in compares it)."""
+    user = await User.get_or_none(username_key=usernames.lookup_key(username))
+    if user is None:
+        raise UserNotFound
+    return user
+
+
+async def names_of(user_ids: set[int]) -> dict[int, str]:
+    """The usernames of these accounts (those that still exist)."""
+    if not user_ids:
+        return {}
+    return dict(await User.filter(id__in=user_ids).values_list("id", "username"))
+
+
+async def update(user_id: int, *, changes: dict[str, Any], actor: Actor) -> User:
     """Change an account; disabling it ends its sessions at once."""
+    fields = sorted(changes)
     async with in_transaction():
         user = await get(user_id)
         if changes.get("disabled") is True or changes.get("is_admin") is False:
@@ -34,17 +103,19 @@ async def update(user_id: int, *, changes: dict[str, Any], moment: datetime) -> 
             changes = {**changes, "email_verified": False}
         await users.update_fields(user, changes=changes)
         if user.disabled:
-            await sessions.end(user_id=user.id, moment=moment)
+            await sessions.end(user_id=user.id, moment=actor.moment)
+    actor.record("admin_update", user_id=user_id, fields=fields)
     return user
 
 
-async def delete(user_id: int, *, moment: datetime) -> None:
+async def delete(user_id: int, *, actor: Actor) -> None:
     """Delete an account with its sessions (ended first, so the apps are told)."""
     async with in_transaction():
         user = await get(user_id)
         await _keep_an_admin(except_user=user)
-        await sessions.end(user_id=user.id, moment=moment)
+        await sessions.end(user_id=user.id, moment=actor.moment)
         await user.delete()
+    actor.record("admin_delete", user_id=user_id)
 
 
 async def _keep_an_admin(*, except_user: User) -> None:

@@ -5,14 +5,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from fastapi.exceptions import RequestValidationError
 
+from api.administration import accounts
 from api.db.models import User
 from api.http import routing
-from api.http.deps import AdminUser, Source, State
-from api.observability import audit
-from api.passkeys import credentials
+from api.http.deps import AdminActor, AdminUser
 from api.routes.responses import AUTHENTICATED
 from api.schemas.users import AdminUserUpdate, UserOut, UserPage
-from api.services import admin, mfa
+from api.services import admin
 
 router = APIRouter(prefix="/users", tags=["admin"], responses=AUTHENTICATED)
 
@@ -45,9 +44,7 @@ async def read_user(user_id: UserId, _admin: AdminUser) -> User:
 
 
 @router.patch(f"/{USER}", response_model=UserOut, responses={**NOT_FOUND, **CONFLICT})
-async def update_user(
-    user_id: UserId, body: AdminUserUpdate, admin_user: AdminUser, source: Source, state: State
-) -> User:
+async def update_user(user_id: UserId, body: AdminUserUpdate, actor: AdminActor) -> User:
     """Change an account; disabling it ends its sessions at once."""
     changes = body.model_dump(exclude_unset=True)
     for flag in ("disabled", "is_admin"):
@@ -55,58 +52,22 @@ async def update_user(
             raise RequestValidationError(
                 [{"type": "bool_type", "loc": ("body", flag), "msg": "Must be a boolean"}]
             )
-    user = await admin.update(user_id, changes=changes, moment=state.clock())
-    audit.record(
-        "admin_update",
-        outcome="success",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        user_id=user_id,
-        by=admin_user.id,
-        fields=sorted(changes),
-    )
-    return user
+    return await admin.update(user_id, changes=changes, actor=actor)
 
 
 @router.delete(f"/{USER}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, **CONFLICT})
-async def delete_user(user_id: UserId, admin_user: AdminUser, source: Source, state: State) -> None:
+async def delete_user(user_id: UserId, actor: AdminActor) -> None:
     """Delete an account with its sessions."""
-    await admin.delete(user_id, moment=state.clock())
-    audit.record(
-        "admin_delete",
-        outcome="success",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        user_id=user_id,
-        by=admin_user.id,
-    )
+    await admin.delete(user_id, actor=actor)
 
 
 @router.delete("/{user_id}/passkeys", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def reset_passkeys(user_id: UserId, admin_user: AdminUser, source: Source) -> None:
+async def reset_passkeys(user_id: UserId, actor: AdminActor) -> None:
     """Remove every passkey of a user (a lost device): they sign in no more."""
-    user = await admin.get(user_id)
-    removed = await credentials.remove_all(user.id)
-    audit.record(
-        "passkey_removed",
-        outcome="success",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        user_id=user_id,
-        by=admin_user.id,
-        count=removed,
-    )
+    await accounts.remove_passkeys(user_id, actor=actor)
 
 
 @router.delete("/{user_id}/mfa", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def reset_mfa(user_id: UserId, admin_user: AdminUser, source: Source) -> None:
+async def reset_mfa(user_id: UserId, actor: AdminActor) -> None:
     """Turn a user's two-factor off (a lost device): the password alone logs in until it is set up again."""
-    await mfa.turn_off(await admin.get(user_id))
-    audit.record(
-        "mfa_disabled",
-        outcome="success",
-        ip=source.ip,
-        user_agent=source.user_agent,
-        user_id=user_id,
-        by=admin_user.id,
-    )
+    await accounts.turn_off_two_factor(user_id, actor=actor)

@@ -1,0 +1,35 @@
+"""An administrator's changes to the other identity providers people sign in with."""
+
+from tortoise.timezone import now
+
+from api.db.models import IdentityProvider
+from api.services.admin import Actor
+from api.services.state import AppState
+from api.social import providers
+
+
+async def add(new: providers.NewProvider, *, state: AppState, actor: Actor) -> IdentityProvider:
+    """Add an OpenID Connect provider; its discovery document is fetched and checked first."""
+    added = await providers.register(
+        new, sealer=state.provider_sealer, moment=now(), allow_http=state.settings.allow_http_providers
+    )
+    actor.record("client_admin", outcome="provider_added", provider=added.name)
+    return added
+
+
+async def remove(name: str, *, actor: Actor) -> None:
+    """Remove a provider; the identities linked to it go too."""
+    await providers.delete(name)
+    actor.record("client_admin", outcome="provider_removed", provider=name)
+
+
+async def set_flags(
+    name: str, *, link_verified_email: bool, create_accounts: bool, actor: Actor
+) -> IdentityProvider:
+    """Change whether a provider links by verified address, and whether it makes accounts."""
+    provider = await providers.get(name)
+    provider.link_verified_email = link_verified_email
+    provider.create_accounts = create_accounts
+    await provider.save(update_fields=["link_verified_email", "create_accounts"])
+    actor.record("client_admin", outcome="provider_updated", provider=name)
+    return provider
