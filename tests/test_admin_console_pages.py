@@ -80,10 +80,23 @@ async def test_an_app_is_edited_given_a_new_secret_and_deleted_after_confirmatio
         )
         app = await OAuthClient.get(name="Billing")
         path = f"/admin/apps/{app.client_id}"
-        saved = await submit(client, path, name="Invoices", grant_types="client_credentials", trusted="on")
+        saved = await submit(
+            client,
+            path,
+            name="Invoices",
+            grant_types="client_credentials",
+            trusted="on",
+            backchannel_logout_uri="https://invoices.example/logout",
+        )
         assert (saved.status_code, saved.headers["location"]) == (303, f"{path}?done=saved")
         changed = await OAuthClient.get(client_id=app.client_id)
         assert changed.name == "Invoices" and changed.trusted
+        assert changed.backchannel_logout_uri == "https://invoices.example/logout"
+        assert not changed.backchannel_logout_session_required  # its box was left unticked
+        refused = await submit(
+            client, path, name="Invoices", backchannel_logout_uri="http://invoices.example/logout"
+        )
+        assert refused.status_code == 422 and "backchannel_logout_uri" in refused.text
         asked = await submit(client, f"{path}/secret")
         assert asked.status_code == 200 and "client-secret" not in asked.text
         renewed = await submit(client, f"{path}/secret", confirm="yes")

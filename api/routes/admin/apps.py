@@ -28,7 +28,7 @@ class AppFields(BaseModel):
     """What the app form sends: a word or a line each for the lists, a checkbox sent only when ticked."""
 
     name: Annotated[Text, Field(max_length=200)] = ""
-    grant_types: Annotated[list[Text], Field(max_length=4)] = []
+    grant_types: Annotated[list[Text], Field(max_length=len(GRANT_TYPES))] = []
     scope: Lines = ""
     redirect_uris: Lines = ""
     post_logout_redirect_uris: Lines = ""
@@ -37,6 +37,8 @@ class AppFields(BaseModel):
     trusted: Checkbox = ""
     id_token_signed_response_alg: Annotated[Text, Field(max_length=8)] = "RS256"
     allowed_roles: Lines = ""
+    backchannel_logout_uri: Annotated[Text, Field(max_length=2000)] = ""
+    backchannel_logout_session_required: Checkbox = ""
 
     def body(self) -> dict[str, Any]:
         """The fields in the API's body's words."""
@@ -51,6 +53,8 @@ class AppFields(BaseModel):
             "trusted": bool(self.trusted),
             "id_token_signed_response_alg": self.id_token_signed_response_alg,
             "allowed_roles": self.allowed_roles.split() or None,
+            "backchannel_logout_uri": self.backchannel_logout_uri.strip() or None,
+            "backchannel_logout_session_required": bool(self.backchannel_logout_session_required),
         }
 
 
