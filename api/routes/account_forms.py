@@ -51,7 +51,7 @@ class AccountPage:
             principal=self.principal,
             status_code=status_code,
             sessions=await sessions.active(user.id),
-            activity=await audit_events.activity(user.id, limit=RECENT_ACTIVITY),
+            activity=await audit_events.activity(user.id, limit=RECENT_ACTIVITY, pending=self.state.audit),
             apps=await consents.of_user(user.id),
             passkeys=await credentials.of_user(user.id),
             identities=await identities.of_user(user.id),

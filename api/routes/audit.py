@@ -5,7 +5,7 @@ from typing import Annotated, get_args
 from fastapi import APIRouter, Query, status
 
 from api.core.user_agents import readable
-from api.http.deps import AdminUser, CurrentUser
+from api.http.deps import AdminUser, CurrentUser, State
 from api.observability.audit import Event
 from api.routes.responses import AUTHENTICATED, Responses
 from api.schemas.audit import Activity, ActivityItem, AuditEventOut, AuditEventPage, Moment
@@ -24,6 +24,7 @@ EventName = Annotated[str, Query(pattern="^(" + "|".join(get_args(Event)) + ")$"
 @router.get("/audit-events", response_model=AuditEventPage, responses=BAD_FILTER)
 async def list_audit_events(
     _admin: AdminUser,
+    state: State,
     user_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     event: EventName | None = None,
     outcome: Annotated[Text | None, Query(min_length=1, max_length=40)] = None,
@@ -34,14 +35,16 @@ async def list_audit_events(
 ) -> AuditEventPage:
     """The stored audit events, newest first, a page at a time (`since` inclusive, `until` exclusive)."""
     filters = Filters(user_id=user_id, event=event, outcome=outcome, since=since, until=until)
-    rows, next_cursor = await audit_events.page(filters, limit=limit, cursor=cursor)
+    rows, next_cursor = await audit_events.page(filters, limit=limit, cursor=cursor, pending=state.audit)
     return AuditEventPage(items=[AuditEventOut.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.get("/user/me/activity", response_model=Activity)
-async def read_my_activity(user: CurrentUser, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Activity:
+async def read_my_activity(
+    user: CurrentUser, state: State, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> Activity:
     """Your recent sign-ins, failures and security changes, newest first."""
-    found = await audit_events.activity(user.id, limit=limit)
+    found = await audit_events.activity(user.id, limit=limit, pending=state.audit)
     return Activity(
         items=[
             ActivityItem(

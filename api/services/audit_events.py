@@ -10,6 +10,7 @@ from tortoise.expressions import Q
 from api.core.moments import storable
 from api.db.models import AuditEvent, OAuthClient
 from api.errors import InvalidCursor
+from api.services.audit_writer import AuditWriter
 
 # what a user's own activity shows: sign-ins and their failures, changes of password, address, second
 # factor and passkeys, sessions ended; and the apps allowed (an authorization with consent)
@@ -72,8 +73,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return moment, number
 
 
-async def page(filters: Filters, *, limit: int, cursor: str | None) -> tuple[list[AuditEvent], str | None]:
-    """One page of events, newest first (by time, then id), and the cursor of the next (None: the last)."""
+async def page(
+    filters: Filters, *, limit: int, cursor: str | None, pending: AuditWriter
+) -> tuple[list[AuditEvent], str | None]:
+    """One page of events, newest first (by time, then id), and the cursor of the next (None: the last);
+    this worker's `pending` events are stored first, so what its requests just did is on the page."""
+    await pending.flush()
     query = AuditEvent.all()
     if filters.user_id is not None:
         query = query.filter(user_id=filters.user_id)
@@ -95,8 +100,9 @@ async def page(filters: Filters, *, limit: int, cursor: str | None) -> tuple[lis
     return rows[:limit], encode_cursor(rows[limit - 1])
 
 
-async def activity(user_id: int, *, limit: int) -> list[Activity]:
-    """The user's own recent security events, newest first."""
+async def activity(user_id: int, *, limit: int, pending: AuditWriter) -> list[Activity]:
+    """The user's own recent security events, newest first (this worker's `pending` ones stored first)."""
+    await pending.flush()
     rows = (
         await AuditEvent.filter(Q(event__in=ACTIVITY_EVENTS) | _APP_ALLOWED, user_id=user_id)
         .order_by("-at", "-id")

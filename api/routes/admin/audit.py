@@ -54,7 +54,9 @@ async def list_events(
             first=None,
             json_link="/audit-events",
         )
-    rows, next_cursor = await audit_events.page(filters, limit=PAGE_SIZE, cursor=cursor or None)
+    rows, next_cursor = await audit_events.page(
+        filters, limit=PAGE_SIZE, cursor=cursor or None, pending=console.state.audit
+    )
     as_json = {**asked, "limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
     named = {row.user_id for row in rows} | {row.actor_id for row in rows}
     return console.show(

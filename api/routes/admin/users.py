@@ -81,7 +81,9 @@ async def show_user(
 ) -> Response:
     """One user's profile, sign-in methods, sessions, apps and recent events."""
     user = await admin.get(user_id)
-    events, _ = await audit_events.page(Filters(user_id=user.id), limit=RECENT_EVENTS, cursor=None)
+    events, _ = await audit_events.page(
+        Filters(user_id=user.id), limit=RECENT_EVENTS, cursor=None, pending=console.state.audit
+    )
     return console.show(
         "user.html",
         notice=NOTICES.get(done),
