@@ -107,7 +107,7 @@ def create_app(
                 state.delivery.start()
                 # and so do back-channel logouts
                 state.backchannel.start()
-                audit_log.attach(state.audit.accept)
+                audit_log.attach(state.audit)
                 state.audit.start()
                 checkpointer = None
                 if (database_file := sqlite_file(settings.database_url)) is not None:
@@ -119,7 +119,7 @@ def create_app(
                     await state.delivery.stop()
                     await state.backchannel.stop()
                     # last of the tasks that write: the others' final events are stored too
-                    audit_log.detach(state.audit.accept)
+                    audit_log.detach(state.audit)
                     await state.audit.stop()
                     if checkpointer is not None:
                         await checkpointer.stop()

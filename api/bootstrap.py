@@ -53,12 +53,12 @@ async def open_database(settings: Settings) -> AsyncIterator[str]:
     await Tortoise.init(config=database_config(settings))
     # the command's audit events are stored when it is done
     writer = AuditWriter(clock=now, retention=timedelta(days=settings.audit_retention_days))
-    audit.attach(writer.accept)
+    audit.attach(writer)
     try:
         async with tracking_changes(settings):
             yield secret
     finally:
-        audit.detach(writer.accept)
+        audit.detach(writer)
         await writer.stop()
         await Tortoise.close_connections()
 

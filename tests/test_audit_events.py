@@ -9,11 +9,26 @@ from typing import Any
 import httpx
 import pytest
 
-from api.db.models import AuditEvent
+from api.administration import roles
+from api.db.models import AuditEvent, Role, Session, User
+from api.observability import audit
 from api.observability.audit import Entry
+from api.services import admin
+from api.services.admin import Actor
 from api.services.audit_writer import AuditWriter
+from api.services.sessions import RequestSource
 
-from .conftest import Clock, admin_token, bearer, login, make_settings, register, serve, stored_audit
+from .conftest import (
+    Clock,
+    admin_token,
+    bearer,
+    direct_writes,
+    login,
+    make_settings,
+    register,
+    serve,
+    stored_audit,
+)
 from .live import run_py
 
 CHROME = (
@@ -109,6 +124,59 @@ async def test_an_administrators_change_to_another_account_carries_the_actor(
 
     [update] = (await events(client, token, event="admin_update")).json()["items"]
     assert update["user_id"] == user_id and update["actor_id"] == admin_id
+
+
+class FailingStore(AuditWriter):
+    """A writer whose immediate store fails, as a database refusing the row would."""
+
+    async def store(self, entry: Entry) -> None:  # noqa: ARG002
+        raise RuntimeError("the audit row cannot be stored")
+
+
+async def test_an_administrators_change_is_stored_with_its_row_while_logins_wait_for_a_batch(
+    client: httpx.AsyncClient,
+) -> None:
+    token = await admin_token(client)
+    admin_id = (await client.get("/user/me", headers=bearer(token))).json()["id"]
+    user_id = (await register(client, "alice")).json()["id"]
+    # a writer that never stores a batch: only what is stored at once reaches the table
+    held = AuditWriter(clock=lambda: START, retention=timedelta(days=1), flush_seconds=3600)
+    audit.attach(held)
+    try:
+        assert (await login(client, "alice")).status_code == 200
+        response = await client.patch(f"/users/{user_id}", json={"disabled": True}, headers=bearer(token))
+        assert response.status_code == 200
+
+        [update] = await AuditEvent.filter(event="admin_update")
+        assert (update.user_id, update.actor_id) == (user_id, admin_id)
+        assert not await AuditEvent.filter(event="login", user_id=user_id).exists()
+        assert await held.flush() == 1, "the login waited in the batch"
+        assert await AuditEvent.filter(event="login", user_id=user_id).exists()
+    finally:
+        audit.detach(held)
+
+
+async def test_an_administrators_change_is_undone_when_its_row_cannot_be_stored(
+    client: httpx.AsyncClient,
+) -> None:
+    await admin_token(client)
+    admin_id = (await User.get(username="root")).id
+    user_id = (await register(client, "alice")).json()["id"]
+    failing = FailingStore(clock=lambda: START, retention=timedelta(days=1))
+    actor = Actor(id=admin_id, source=RequestSource(user_agent=None, ip=None), moment=datetime.now(UTC))
+    audit.attach(failing)
+    try:
+        async with direct_writes(client):
+            with pytest.raises(RuntimeError):
+                await admin.update(user_id, changes={"disabled": True}, actor=actor)
+            with pytest.raises(RuntimeError):
+                await roles.create_role(name="billing", description=None, actor=actor)
+    finally:
+        audit.detach(failing)
+
+    assert not (await User.get(id=user_id)).disabled
+    assert not await Role.exists(name="billing")
+    assert not await Session.filter(user_id=user_id, revoked_at__not_isnull=True).exists()
 
 
 async def test_filters_and_cursor_walk_thousands_of_events_without_gap_or_repeat(

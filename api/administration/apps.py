@@ -1,8 +1,10 @@
-"""An administrator's changes to the registered apps (OAuth2 clients): a secret is shown once, when made."""
+"""An administrator's changes to the registered apps (OAuth2 clients): a secret is shown once, when made.
+Each change and its audit row are one transaction."""
 
 from typing import Any
 
 from tortoise.timezone import now
+from tortoise.transactions import in_transaction
 
 from api.db.models import OAuthClient
 from api.services import clients
@@ -19,8 +21,9 @@ async def register(
     registration: clients.Registration, *, defined: frozenset[str], actor: Actor
 ) -> tuple[OAuthClient, str | None]:
     """Register an app; its secret (None for a public client), never shown again."""
-    registered, secret = await clients.register(registration, defined=defined, moment=now())
-    actor.record("client_admin", outcome="created", client_id=registered.client_id)
+    async with in_transaction():
+        registered, secret = await clients.register(registration, defined=defined, moment=now())
+        await actor.record("client_admin", outcome="created", client_id=registered.client_id)
     return registered, secret
 
 
@@ -28,19 +31,22 @@ async def update(
     client_id: str, *, changes: dict[str, Any], defined: frozenset[str], actor: Actor
 ) -> OAuthClient:
     """Change an app; its tokens lose at once any scope it no longer holds."""
-    updated = await clients.update(client_id, changes=changes, defined=defined)
-    actor.record("client_admin", outcome="updated", client_id=client_id)
+    async with in_transaction():
+        updated = await clients.update(client_id, changes=changes, defined=defined)
+        await actor.record("client_admin", outcome="updated", client_id=client_id)
     return updated
 
 
 async def delete(client_id: str, *, actor: Actor) -> None:
     """Delete an app; its tokens stop working at once."""
-    await clients.delete(client_id, moment=actor.moment)
-    actor.record("client_admin", outcome="deleted", client_id=client_id)
+    async with in_transaction():
+        await clients.delete(client_id, moment=actor.moment)
+        await actor.record("client_admin", outcome="deleted", client_id=client_id)
 
 
 async def new_secret(client_id: str, *, actor: Actor) -> str:
     """A confidential app's new secret; the old one stops working at once."""
-    secret = await clients.new_secret(client_id)
-    actor.record("client_admin", outcome="new_secret", client_id=client_id)
+    async with in_transaction():
+        secret = await clients.new_secret(client_id)
+        await actor.record("client_admin", outcome="new_secret", client_id=client_id)
     return secret

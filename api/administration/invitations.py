@@ -1,4 +1,7 @@
-"""An administrator's invitations: sent and revoked, each recorded with the administrator as actor."""
+"""An administrator's invitations: sent and revoked, each recorded with the administrator as actor in the same
+transaction."""
+
+from tortoise.transactions import in_transaction
 
 from api.db.models import Invitation
 from api.services import invitations
@@ -10,15 +13,18 @@ async def invite(
     *, email: str, is_admin: bool, role_names: list[str], state: AppState, actor: Actor
 ) -> Invitation:
     """Invite an address: a mail carries the link that creates the account."""
-    invitation = await invitations.invite(
-        email=email, is_admin=is_admin, role_names=role_names, invited_by=actor.id, state=state
-    )
-    actor.record("invitation_sent", invitation=invitation.id, email=invitation.email)
+    async with in_transaction():
+        invitation = await invitations.invite(
+            email=email, is_admin=is_admin, role_names=role_names, invited_by=actor.id, state=state
+        )
+        await actor.record("invitation_sent", invitation=invitation.id, email=invitation.email)
+    state.delivery.wake()
     return invitation
 
 
 async def revoke(invitation_id: int, *, state: AppState, actor: Actor) -> Invitation:
     """Revoke a pending invitation: its link stops working."""
-    invitation = await invitations.revoke(invitation_id, moment=state.clock())
-    actor.record("invitation_revoked", invitation=invitation.id, email=invitation.email)
+    async with in_transaction():
+        invitation = await invitations.revoke(invitation_id, moment=state.clock())
+        await actor.record("invitation_revoked", invitation=invitation.id, email=invitation.email)
     return invitation

@@ -44,7 +44,8 @@ def _state(row: SigningKey, *, moment: datetime) -> str:
 
 async def rotate(ring: KeyRing, *, actor: Actor) -> list[str]:
     """A new current key for each algorithm in use; their ids."""
-    kids = await ring.rotate()
-    for kid in kids:
-        actor.record("key_rotation", kid=kid)
-    return kids
+
+    async def recorded(kid: str) -> None:
+        await actor.record("key_rotation", kid=kid)
+
+    return await ring.rotate(recorded=recorded)

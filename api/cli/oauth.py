@@ -15,6 +15,7 @@ from api.core.jwt import TokenCodec
 from api.db import migrator
 from api.errors import ClientMisconfigured
 from api.observability import audit
+from api.observability.audit import Entry
 from api.schemas.clients import ClientCreate
 from api.services import clients
 
@@ -25,9 +26,11 @@ async def rotate_keys(settings: Settings) -> str:
         await prepare_schema(settings)
         codec = TokenCodec(keys=jwk.NO_KEYS, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
         ring = key_ring(settings, secret=secret, codec=codec, clock=now)
-        kids = await ring.rotate()
-        for kid in kids:
-            audit.record("key_rotation", outcome="success", ip=None, kid=kid)
+
+        async def recorded(kid: str) -> None:
+            await audit.stored(Entry(event="key_rotation", outcome="success", ip=None, details={"kid": kid}))
+
+        kids = await ring.rotate(recorded=recorded)
     lines = [f"new signing key {kid} is current" for kid in kids]
     if settings.jwt_algorithm not in jwk.ASYMMETRIC:
         lines.append(

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from tortoise.timezone import now
+from tortoise.transactions import in_transaction
 
 from api.bootstrap import open_database, prepare_schema
 from api.cli.accounts import CommandError
@@ -17,6 +18,7 @@ from api.db import migrator
 from api.db.models import User
 from api.errors import RoleNotFound, RoleTaken
 from api.observability import audit
+from api.observability.audit import Entry
 from api.schemas.roles import RoleCreate
 from api.services import roles
 
@@ -26,11 +28,13 @@ async def add_role(settings: Settings, body: RoleCreate) -> str:
     async with open_database(settings):
         await prepare_schema(settings)
         try:
-            role = await roles.create(name=body.name, description=body.description, moment=now())
+            async with in_transaction():
+                role = await roles.create(name=body.name, description=body.description, moment=now())
+                await audit.stored(
+                    Entry(event="role_created", outcome="success", ip=None, details={"role": role.name})
+                )
         except RoleTaken:
             raise CommandError(f"a role named {body.name} exists") from None
-        # inside: the database is open, so the event is stored too
-        audit.record("role_created", outcome="success", ip=None, role=role.name)
     return f"created role {role.name}"
 
 
@@ -42,11 +46,20 @@ async def grant_role(settings: Settings, *, username: str, role: str) -> str:
         if user is None:
             raise CommandError(f"no user named {username}")
         try:
-            granted = await roles.grant(user_id=user.id, role=role)
+            async with in_transaction():
+                granted = await roles.grant(user_id=user.id, role=role)
+                if granted:
+                    await audit.stored(
+                        Entry(
+                            event="role_granted",
+                            outcome="success",
+                            ip=None,
+                            user_id=user.id,
+                            details={"role": role},
+                        )
+                    )
         except RoleNotFound:
             raise CommandError(f"no role named {role} (add it with add-role)") from None
-        if granted:
-            audit.record("role_granted", outcome="success", ip=None, user_id=user.id, role=role)
     if not granted:
         return f"{user.username} already has role {role}"
     return f"granted role {role} to {user.username}"

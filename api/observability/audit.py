@@ -1,14 +1,14 @@
 """The audit log: one structured (JSON) line per security event, never a password, hash or token.
 
-Each event is also handed to the sinks attached (the app's `AuditWriter`, which stores it as a row in the
-background): `record` stays synchronous and never waits for the database.
+Each event is also handed to the sink attached (the app's `AuditWriter`): `record` only hands it over, to be
+stored with the next batch, so a login never waits for the row; `stored` inserts it at once, in the caller's
+transaction, so an administrator's change and its row are committed together or not at all.
 """
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 logger = logging.getLogger("api.audit")
 
@@ -63,7 +63,7 @@ Event = Literal[
 class Entry:
     """One event as it is stored: `actor_id` is the administrator who acted (on someone else, mostly)."""
 
-    event: str
+    event: Event
     outcome: str
     ip: str | None
     user_id: int | None = None
@@ -73,7 +73,16 @@ class Entry:
     details: dict[str, object] = field(default_factory=dict)
 
 
-Sink = Callable[[Entry], None]
+class Sink(Protocol):
+    """Where events go beside the log: buffered (`accept`) or stored at once (`store`)."""
+
+    def accept(self, entry: Entry) -> None:
+        """Take an event to store later."""
+
+    async def store(self, entry: Entry) -> None:
+        """Store an event now, with the caller's transaction."""
+
+
 _sinks: list[Sink] = []
 
 
@@ -100,23 +109,39 @@ def record(
 ) -> None:
     """Log one event and hand it to the store, e.g. `record("login", outcome="failure", ip=..., user_id=7)`;
     `by` is the administrator who acted (stored as `actor_id`)."""
-    entry: dict[str, object] = {"event": event, "outcome": outcome, "user_id": user_id, "ip": ip, **details}
-    # the line keeps the shape it had: `by` and `client_id` only when there is one
-    if by is not None:
-        entry["by"] = by
-    if client_id is not None:
-        entry["client_id"] = client_id
-    logger.info(json.dumps(entry, default=str, sort_keys=True))
+    entry = Entry(
+        event=event,
+        outcome=outcome,
+        ip=ip,
+        user_id=user_id,
+        actor_id=by,
+        client_id=client_id,
+        user_agent=user_agent,
+        details=details,
+    )
+    _log(entry)
     if _sinks:
-        _sinks[-1](
-            Entry(
-                event=event,
-                outcome=outcome,
-                ip=ip,
-                user_id=user_id,
-                actor_id=by,
-                client_id=client_id,
-                user_agent=user_agent,
-                details=details,
-            )
-        )
+        _sinks[-1].accept(entry)
+
+
+async def stored(entry: Entry) -> None:
+    """Store one event's row now, in the caller's transaction, then log it."""
+    if _sinks:
+        await _sinks[-1].store(entry)
+    _log(entry)
+
+
+def _log(entry: Entry) -> None:
+    line: dict[str, object] = {
+        "event": entry.event,
+        "outcome": entry.outcome,
+        "user_id": entry.user_id,
+        "ip": entry.ip,
+        **entry.details,
+    }
+    # the line keeps the shape it had: `by` and `client_id` only when there is one
+    if entry.actor_id is not None:
+        line["by"] = entry.actor_id
+    if entry.client_id is not None:
+        line["client_id"] = entry.client_id
+    logger.info(json.dumps(line, default=str, sort_keys=True))

@@ -1,6 +1,7 @@
 """Administration: finding, changing and deleting any account, never leaving the service without an admin.
 
-Every change is recorded here with the administrator as actor, so the API and the console record the same.
+Every change is recorded here with the administrator as actor, so the API and the console record the same; its
+audit row is stored in the change's transaction (`Actor.record`), so one is never without the other.
 """
 
 from dataclasses import dataclass
@@ -27,15 +28,27 @@ class Actor:
     # the app's clock when the request came: what it ends, it ends at this moment
     moment: datetime
 
-    def record(self, event: audit.Event, *, outcome: str = "success", **details: Any) -> None:
-        """Record an event of this administrator's doing."""
-        audit.record(
-            event,
-            outcome=outcome,
-            ip=self.source.ip,
-            user_agent=self.source.user_agent,
-            by=self.id,
-            **details,
+    async def record(
+        self,
+        event: audit.Event,
+        *,
+        outcome: str = "success",
+        user_id: int | None = None,
+        client_id: str | None = None,
+        **details: Any,
+    ) -> None:
+        """Store an event of this administrator's doing now: called inside the change's transaction."""
+        await audit.stored(
+            audit.Entry(
+                event=event,
+                outcome=outcome,
+                ip=self.source.ip,
+                user_agent=self.source.user_agent,
+                actor_id=self.id,
+                user_id=user_id,
+                client_id=client_id,
+                details=details,
+            )
         )
 
 
@@ -104,7 +117,7 @@ async def update(user_id: int, *, changes: dict[str, Any], actor: Actor) -> User
         await users.update_fields(user, changes=changes)
         if user.disabled:
             await sessions.end(user_id=user.id, moment=actor.moment)
-    actor.record("admin_update", user_id=user_id, fields=fields)
+        await actor.record("admin_update", user_id=user_id, fields=fields)
     return user
 
 
@@ -115,7 +128,7 @@ async def delete(user_id: int, *, actor: Actor) -> None:
         await _keep_an_admin(except_user=user)
         await sessions.end(user_id=user.id, moment=actor.moment)
         await user.delete()
-    actor.record("admin_delete", user_id=user_id)
+        await actor.record("admin_delete", user_id=user_id)
 
 
 async def _keep_an_admin(*, except_user: User) -> None:

@@ -1,4 +1,5 @@
-"""Stores the audit log's events as rows, in batches, so no request waits for one more write.
+"""Stores the audit log's events as rows: in batches, so no request waits for one more write, and one at a
+time for `audit.stored` (an administrator's change, in that change's transaction).
 
 `record()` hands each event to `accept`, which only appends it to this worker's buffer; the background task
 writes what gathered in one statement, `FLUSH_SECONDS` after the first event of a batch (or at once when
@@ -48,6 +49,10 @@ class AuditWriter:
         self._pending.append((self._clock(), entry))
         if len(self._pending) == 1 or len(self._pending) >= BATCH:
             self._wake.set()
+
+    async def store(self, entry: Entry) -> None:
+        """Store one event now (stamped with the app's clock), in the caller's transaction if any."""
+        await audit_sql.insert([_row(self._clock(), entry)])
 
     def start(self) -> None:
         """Start the background task (in the app's lifespan)."""

@@ -23,8 +23,8 @@ def _pending(moment: datetime) -> QuerySet[Invitation]:
 async def invite(
     *, email: str, is_admin: bool, role_names: list[str], invited_by: int, state: AppState
 ) -> Invitation:
-    """A new invitation, mailed to `email`; InvitationConflict when the address has an account or a pending
-    invitation, UnknownRoles when a role does not exist."""
+    """A new invitation, its mail queued (the caller wakes the delivery once committed); InvitationConflict
+    when the address has an account or a pending invitation, UnknownRoles when a role does not exist."""
     moment = state.clock()
     if await User.exists(email=email) or await _pending(moment).filter(email=email).exists():
         raise InvitationConflict
@@ -42,7 +42,6 @@ async def invite(
             expires_at=moment + lifetime,
         )
         await mails.invitation(to=email, token=token.value, lifetime=lifetime, state=state)
-    state.delivery.wake()
     return invitation
 
 

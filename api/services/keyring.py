@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,8 +61,9 @@ class KeyRing:
             token_lifetime=self._token_lifetime,
         )
 
-    async def rotate(self) -> list[str]:
-        """A new current key for each algorithm in use, everywhere; their ids, the access tokens' first."""
+    async def rotate(self, *, recorded: Callable[[str], Awaitable[None]] | None = None) -> list[str]:
+        """A new current key for each algorithm in use, everywhere; their ids, the access tokens' first.
+        `recorded` stores each key's audit row in the transaction that makes it."""
         kinds = await signing_keys.in_use()
         if self.asymmetric:
             kinds.add(self.algorithm)
@@ -71,7 +72,11 @@ class KeyRing:
         ordered = sorted(kinds, key=lambda kind: (kind != self.algorithm, kind))
         kids = [
             await signing_keys.rotate(
-                algorithm=kind, sealer=self._sealer, moment=self._clock(), token_lifetime=self._token_lifetime
+                algorithm=kind,
+                sealer=self._sealer,
+                moment=self._clock(),
+                token_lifetime=self._token_lifetime,
+                recorded=recorded,
             )
             for kind in ordered
         ]

@@ -11,6 +11,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from api.db import roles_sql
 from api.db.models import GroupMember, Role, User, UserRole
@@ -79,7 +80,9 @@ async def link(model: type[Model], *, ends: Callable[[], Awaitable[None]], **key
     if await model.exists(**keys):
         return False
     try:
-        await model.create(**keys)
+        # a savepoint: in a caller's transaction (PostgreSQL's), a failed insert would abort the whole of it
+        async with in_transaction():
+            await model.create(**keys)
     except IntegrityError:
         if await model.exists(**keys):
             return False

@@ -1,6 +1,7 @@
 """The signing keys kept in the database: made at first start, rotated on demand, dropped once unneeded."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
@@ -38,13 +39,34 @@ async def ensure_current(
             await _add(algorithm=algorithm, sealer=sealer, moment=moment, token_lifetime=token_lifetime)
 
 
-async def rotate(*, algorithm: str, sealer: Sealer, moment: datetime, token_lifetime: timedelta) -> str:
-    """Make a new key current at once and retire the others; the new key's id."""
+async def rotate(
+    *,
+    algorithm: str,
+    sealer: Sealer,
+    moment: datetime,
+    token_lifetime: timedelta,
+    recorded: Callable[[str], Awaitable[None]] | None = None,
+) -> str:
+    """Make a new key current at once and retire the others; the new key's id. `recorded` stores the audit
+    row in the same transaction."""
     async with migrator.exclusive():
-        return await _add(algorithm=algorithm, sealer=sealer, moment=moment, token_lifetime=token_lifetime)
+        return await _add(
+            algorithm=algorithm,
+            sealer=sealer,
+            moment=moment,
+            token_lifetime=token_lifetime,
+            recorded=recorded,
+        )
 
 
-async def _add(*, algorithm: str, sealer: Sealer, moment: datetime, token_lifetime: timedelta) -> str:
+async def _add(
+    *,
+    algorithm: str,
+    sealer: Sealer,
+    moment: datetime,
+    token_lifetime: timedelta,
+    recorded: Callable[[str], Awaitable[None]] | None = None,
+) -> str:
     # RSA key generation takes a while: not on the event loop
     private_der = await asyncio.to_thread(jwk.new_private_key, algorithm)
     public = jwk.public_jwk(private_der, algorithm)
@@ -62,6 +84,8 @@ async def _add(*, algorithm: str, sealer: Sealer, moment: datetime, token_lifeti
             sealed_private_key=sealer.seal(private_der, context=kid),
             created_at=moment,
         )
+        if recorded is not None:
+            await recorded(kid)
     return kid
 
 

@@ -2,10 +2,12 @@
 document fetched and checked), listed, removed with every identity linked to them."""
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from api.core.sealing import Sealer
 from api.db.models import IdentityProvider
@@ -32,9 +34,15 @@ class NewProvider:
 
 
 async def register(
-    new: NewProvider, *, sealer: Sealer, moment: datetime, allow_http: bool
+    new: NewProvider,
+    *,
+    sealer: Sealer,
+    moment: datetime,
+    allow_http: bool,
+    recorded: Callable[[IdentityProvider], Awaitable[None]] | None = None,
 ) -> IdentityProvider:
-    """Register a provider once its discovery document checks out (`allow_http`: ALLOW_HTTP_PROVIDERS)."""
+    """Register a provider once its discovery document checks out (`allow_http`: ALLOW_HTTP_PROVIDERS);
+    `recorded` stores the audit row in the transaction that stores the provider (not around the fetch)."""
     if not NAME.fullmatch(new.name):
         raise ProviderRefused("a name is a slug: lower-case letters, digits and dashes", field="name")
     if await IdentityProvider.exists(name=new.name):
@@ -49,21 +57,25 @@ async def register(
     if "openid" not in scopes.split():
         raise ProviderRefused("the scopes must include openid", field="scopes")
     try:
-        return await IdentityProvider.create(
-            name=new.name,
-            display_name=new.display_name,
-            issuer=new.issuer,
-            client_id=new.client_id,
-            sealed_secret=sealer.seal(new.client_secret.encode(), context=new.name)
-            if new.client_secret
-            else None,
-            scopes=scopes,
-            link_verified_email=new.link_verified_email,
-            create_accounts=new.create_accounts,
-            created_at=moment,
-        )
+        async with in_transaction():
+            added = await IdentityProvider.create(
+                name=new.name,
+                display_name=new.display_name,
+                issuer=new.issuer,
+                client_id=new.client_id,
+                sealed_secret=sealer.seal(new.client_secret.encode(), context=new.name)
+                if new.client_secret
+                else None,
+                scopes=scopes,
+                link_verified_email=new.link_verified_email,
+                create_accounts=new.create_accounts,
+                created_at=moment,
+            )
+            if recorded is not None:
+                await recorded(added)
     except IntegrityError:
         raise ProviderNameTaken from None
+    return added
 
 
 async def every() -> list[IdentityProvider]:
