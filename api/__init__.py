@@ -153,11 +153,13 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if fast_paths:
         app.add_middleware(TokenFastPath, token_path=settings.token_path)
-        app.add_middleware(IntrospectionFastPath, token_path=settings.token_path)
         app.add_middleware(UserinfoFastPath)
         app.add_middleware(MeFastPath)
     # around the routes and the fast paths: it sees an answer start once its change has committed
     app.add_middleware(ChangeTracking, announce=announce)
+    if fast_paths:
+        # outside: what it answers itself only reads (as GET /user/me does), and the rest goes through
+        app.add_middleware(IntrospectionFastPath, token_path=settings.token_path)
     if settings.metrics_token is not None:
         # added last, so outermost: it also sees the fast path's answers and the body limit's 413s
         app.add_middleware(

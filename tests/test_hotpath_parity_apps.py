@@ -5,10 +5,14 @@ from pathlib import Path
 
 import httpx
 
+from api.core.jwk import hmac_key_set
+from api.core.jwt import TokenCodec
+
 from .app_world import World, world
-from .conftest import bearer, make_settings, serve
+from .conftest import SECRET, bearer, make_settings, serve
 from .oidc import ISSUER, provider
 from .test_introspection import basic
+from .test_user_me import reissue
 
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
@@ -69,6 +73,13 @@ async def test_introspection_and_userinfo_answer_as_their_routes_byte_for_byte(
     async with provider(tmp_path, database_url=fresh_database_url) as p:
         w = await world(p)
     settings = make_settings(tmp_path, public_url=ISSUER, database_url=fresh_database_url)
+    # alice's own token made again with our key: once as it was, once expired; and her app token tampered with
+    codec = TokenCodec(keys=hmac_key_set(SECRET), issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    alice = w.tokens["app token"]
+    w.tokens["reissued"] = reissue(codec, alice)
+    w.tokens["expired"] = reissue(codec, alice, lifetime_seconds=-60)
+    header, payload, signature = alice.split(".")
+    w.tokens["forged"] = f"{header}.{payload}.{signature[::-1]}"
     answers: dict[bool, list[list[Answer]]] = {}
     for fast in (True, False):
         async with serve(settings, base_url=ISSUER, me_fast_path=fast) as (_, client):
@@ -84,13 +95,25 @@ async def test_introspection_and_userinfo_answer_as_their_routes_byte_for_byte(
         b'"active":true' in introspected["app token"]
         and b'"roles":["billing","support"]' in introspected["app token"]
     )
-    for name in ("consent revoked", "user disabled", "logged out", "malformed", "garbage"):
+    assert b'"active":true' in introspected["reissued"]
+    for name in (
+        "consent revoked",
+        "user disabled",
+        "logged out",
+        "malformed",
+        "garbage",
+        "expired",
+        "forged",
+    ):
         assert introspected[name] == b'{"active":false}', name
     statuses = [status for status, _, _ in route]
     assert statuses[len(w.tokens) + 2 : len(w.tokens) + 8] == [401, 401, 401, 401, 200, 400]
     userinfo = route[-len(w.tokens) - 4 :]
     assert userinfo[0][0] == 200 and b'"roles":["billing","support"]' in userinfo[0][2]
     # alice's, her refresh token, her email, no openid (the app's, her own), consent revoked, carol
-    # disabled, logged out, a client's, malformed, garbage; no token, an empty one, Basic, the cookie
-    # (which /userinfo does not read)
-    assert [status for status, _, _ in userinfo] == [200, 401, 200, 403, 403, 401, 400, 401, 403, *[401] * 6]
+    # disabled, logged out, a client's, malformed, garbage, reissued (no openid), expired, forged; no token,
+    # an empty one, Basic, the cookie (which /userinfo does not read)
+    assert [status for status, _, _ in userinfo] == [
+        *[200, 401, 200, 403, 403, 401, 400, 401, 403, 401, 401],
+        *[403, 401, 401, 401, 401, 401, 401],
+    ]
