@@ -146,6 +146,7 @@ def _problems(result: dict[str, Any], postgres: bool) -> list[str]:
     expected = {
         "me_rps", "me_p50_ms", "me_p99_ms", "ping_rps", "ping_p50_ms", "ping_p99_ms", "refresh_rps",
         "refresh_p99_ms", "idle_p99_ms", "storm_p99_ms", "logins_per_s", "ceiling_per_s",
+        "ceiling_before_per_s", "ceiling_after_per_s",
         "registrations_per_s", "peak_rss_mib", "hwm_mib", "logins64_per_s", "small_rps", "large_rps",
         "me_ping_ratio", "stall_ratio", "login_ceiling_ratio", "large_small_ratio", "refresh_ping_ratio",
     }  # fmt: skip
