@@ -2,9 +2,9 @@
 administrator as actor in the change's transaction."""
 
 from tortoise.timezone import now
-from tortoise.transactions import in_transaction
 
 from api.db.models import IdentityProvider
+from api.db.transactions import writing
 from api.services.admin import Actor
 from api.services.state import AppState
 from api.social import providers
@@ -27,7 +27,7 @@ async def add(new: providers.NewProvider, *, state: AppState, actor: Actor) -> I
 
 async def remove(name: str, *, actor: Actor) -> None:
     """Remove a provider; the identities linked to it go too."""
-    async with in_transaction():
+    async with writing():
         await providers.delete(name)
         await actor.record("client_admin", outcome="provider_removed", provider=name)
 
@@ -36,7 +36,7 @@ async def set_flags(
     name: str, *, link_verified_email: bool, create_accounts: bool, actor: Actor
 ) -> IdentityProvider:
     """Change whether a provider links by verified address, and whether it makes accounts."""
-    async with in_transaction():
+    async with writing():
         provider = await providers.get(name)
         provider.link_verified_email = link_verified_email
         provider.create_accounts = create_accounts

@@ -8,7 +8,6 @@ from typing import Any
 
 from pydantic import ValidationError
 from tortoise.timezone import now
-from tortoise.transactions import in_transaction
 
 from api.bootstrap import open_database, prepare_schema
 from api.cli.accounts import CommandError
@@ -16,6 +15,7 @@ from api.config import Settings, get_settings
 from api.core import usernames
 from api.db import migrator
 from api.db.models import User
+from api.db.transactions import writing
 from api.errors import RoleNotFound, RoleTaken
 from api.observability import audit
 from api.observability.audit import Entry
@@ -28,7 +28,7 @@ async def add_role(settings: Settings, body: RoleCreate) -> str:
     async with open_database(settings):
         await prepare_schema(settings)
         try:
-            async with in_transaction():
+            async with writing():
                 role = await roles.create(name=body.name, description=body.description, moment=now())
                 await audit.stored(
                     Entry(event="role_created", outcome="success", ip=None, details={"role": role.name})
@@ -46,7 +46,7 @@ async def grant_role(settings: Settings, *, username: str, role: str) -> str:
         if user is None:
             raise CommandError(f"no user named {username}")
         try:
-            async with in_transaction():
+            async with writing():
                 granted = await roles.grant(user_id=user.id, role=role)
                 if granted:
                     await audit.stored(

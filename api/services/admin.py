@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from api.core import usernames
 from api.db.models import User
+from api.db.transactions import writing
 from api.errors import LastAdmin, UserNotFound
 from api.observability import audit
 from api.services import sessions, users
@@ -107,7 +107,7 @@ async def names_of(user_ids: set[int]) -> dict[int, str]:
 async def update(user_id: int, *, changes: dict[str, Any], actor: Actor) -> User:
     """Change an account; disabling it ends its sessions at once."""
     fields = sorted(changes)
-    async with in_transaction():
+    async with writing():
         user = await get(user_id)
         if changes.get("disabled") is True or changes.get("is_admin") is False:
             await _keep_an_admin(except_user=user)
@@ -123,7 +123,7 @@ async def update(user_id: int, *, changes: dict[str, Any], actor: Actor) -> User
 
 async def delete(user_id: int, *, actor: Actor) -> None:
     """Delete an account with its sessions (ended first, so the apps are told)."""
-    async with in_transaction():
+    async with writing():
         user = await get(user_id)
         await _keep_an_admin(except_user=user)
         await sessions.end(user_id=user.id, moment=actor.moment)
