@@ -66,15 +66,29 @@ async def polled_error(client: httpx.AsyncClient, app: App, device_code: str) ->
 
 async def type_code(provider: Provider, user_code: str) -> httpx.Response:
     """The signed-in browser opens /device and submits the code page's form with `user_code`."""
-    page = await provider.client.get("/device")
-    assert page.status_code == 200, page.text
-    form = {**hidden_fields(page.text), "user_code": user_code}
-    return await provider.client.post("/device", data=form, headers=ORIGIN)
+    return await type_code_in(provider.client, user_code, origin=ORIGIN)
 
 
 async def decide(provider: Provider, consent_page: httpx.Response, decision: str = "allow") -> httpx.Response:
     """Press Allow (or Deny) on the device's consent page."""
+    return await decide_in(provider.client, consent_page, decision, origin=ORIGIN)
+
+
+async def type_code_in(
+    browser: httpx.AsyncClient, user_code: str, *, origin: dict[str, str]
+) -> httpx.Response:
+    """`type_code` for any signed-in browser client (a live server's too), posting from `origin`."""
+    page = await browser.get("/device")
+    assert page.status_code == 200, page.text
+    form = {**hidden_fields(page.text), "user_code": user_code}
+    return await browser.post("/device", data=form, headers=origin)
+
+
+async def decide_in(
+    browser: httpx.AsyncClient, consent_page: httpx.Response, decision: str, *, origin: dict[str, str]
+) -> httpx.Response:
+    """`decide` for any signed-in browser client, posting from `origin`."""
     assert consent_page.status_code == 200, consent_page.text
     assert 'action="/device"' in consent_page.text
     form = {**hidden_fields(consent_page.text), "decision": decision}
-    return await provider.client.post("/device", data=form, headers=ORIGIN)
+    return await browser.post("/device", data=form, headers=origin)

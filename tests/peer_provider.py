@@ -45,18 +45,21 @@ class Peer:
         written.replace(self.accounts_file)
 
 
-def require_node() -> None:
-    """The provider's packages, installed once (`npm ci` under a lock: test runs may start together)."""
+def require_node(peer_dir: Path = PEER_DIR, package: str = "oidc-provider") -> None:
+    """A node peer's packages (by default the provider's), installed once in `peer_dir` (`npm ci` under a
+    lock: test runs may start together)."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("node and npm are needed to run the certified provider (tests/peers/oidc-provider)")
-        pytest.skip("node or npm is not installed: the certified provider cannot run")
-    with (PEER_DIR / ".npm-ci.lock").open("w") as lock:
+            pytest.fail(
+                f"node and npm are needed to run the certified {package} (tests/peers/{peer_dir.name})"
+            )
+        pytest.skip(f"node or npm is not installed: the certified {package} cannot run")
+    with (peer_dir / ".npm-ci.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (PEER_DIR / "node_modules" / "oidc-provider").is_dir():
+        if not (peer_dir / "node_modules" / package).is_dir():
             installed = subprocess.run(
                 ["npm", "ci", "--no-audit", "--no-fund"],
-                cwd=PEER_DIR,
+                cwd=peer_dir,
                 capture_output=True,
                 text=True,
                 timeout=600,
