@@ -103,10 +103,14 @@ CEILING_PER_S = (2.0, 1_000.0)
 HASH_SLACK = 4.0
 PEAK_RSS_MIB = (30.0, 2_000.0)
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("wrk") is None and not os.environ.get("CI"),
-    reason="wrk is not installed (apt-get install wrk)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("wrk") is None and not os.environ.get("CI"),
+        reason="wrk is not installed (apt-get install wrk)",
+    ),
+    # the bench starts its own SQLite and PostgreSQL servers, whatever TEST_DATABASE_URL says
+    pytest.mark.backend_independent,
+]
 
 
 def _run_smoke(out: Path) -> str:
