@@ -48,3 +48,14 @@ async def test_a_change_that_fails_inside_leaves_nothing(tmp_path: Path, fresh_d
             other.execute("BEGIN IMMEDIATE")
             other.execute("ROLLBACK")
             other.close()
+
+
+def test_services_open_transactions_only_through_writing() -> None:
+    # a plain in_transaction() is DEFERRED on SQLite: its first read would let another worker's commit fail it
+    api = Path(__file__).resolve().parent.parent / "api"
+    plain = sorted(
+        str(path.relative_to(api))
+        for path in api.rglob("*.py")
+        if path.parent.name != "db" and "in_transaction" in path.read_text()
+    )
+    assert plain == []

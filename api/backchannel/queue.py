@@ -10,9 +10,9 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
 
 from api.db.models import BackchannelLogout, SessionClient
+from api.db.transactions import writing
 
 # longer than posting a claimed batch may take (ten posts of at most 5 s each)
 CLAIM = timedelta(minutes=2)
@@ -45,7 +45,7 @@ async def enqueue_for(session_ids: Collection[str], *, moment: datetime) -> int:
 async def claim_due(*, moment: datetime, limit: int = 10) -> list[BackchannelLogout]:
     """The due logouts this worker now holds (at most `limit`), oldest first."""
     claimed = []
-    async with in_transaction():
+    async with writing():
         candidates = (
             await BackchannelLogout.filter(delivered_at=None, failed_at=None, due_at__lte=moment)
             .order_by("due_at", "id")

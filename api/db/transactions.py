@@ -1,4 +1,5 @@
-"""A transaction for a change that reads before it writes, safe beside other workers on one SQLite file.
+"""The services' transactions: a change that reads before it writes stays safe beside other workers on one
+SQLite file.
 
 Tortoise begins SQLite transactions DEFERRED: the first read pins a snapshot, and if another worker commits
 before this transaction's first write, that write fails at once with SQLITE_BUSY (busy_timeout cannot help:

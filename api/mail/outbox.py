@@ -8,9 +8,9 @@ mid-send leaves the mail due again once the claim runs out.
 from datetime import datetime, timedelta
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from api.db.models import OutboxMail
+from api.db.transactions import writing
 from api.mail.compose import Mail, new_message_id
 
 MAIL, RESET_REQUEST = "mail", "reset_request"
@@ -63,7 +63,7 @@ async def drop(row: OutboxMail) -> None:
 async def claim_due(*, moment: datetime, limit: int = 10) -> list[OutboxMail]:
     """The due mails this worker now holds (at most `limit`), oldest first."""
     claimed = []
-    async with in_transaction():
+    async with writing():
         candidates = (
             await OutboxMail.filter(sent_at=None, failed_at=None, due_at__lte=moment)
             .order_by("due_at", "id")

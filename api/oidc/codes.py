@@ -8,11 +8,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.transactions import in_transaction
-
 from api.core import scopes
 from api.core.opaque import new_opaque_token, opaque_digest
 from api.db.models import AuthorizationCode, OAuthClient, Session, User
+from api.db.transactions import writing
 from api.errors import CodeReused, InvalidAuthorizationCode
 from api.oidc import app_sessions
 from api.oidc.requests import AuthorizationRequest
@@ -99,7 +98,7 @@ async def redeem(
     )
     if not await app_sessions.approver_signed_in(approval):
         raise InvalidAuthorizationCode("The sign-in that made this code has ended")
-    async with in_transaction():
+    async with writing():
         claimed = await AuthorizationCode.filter(code_hash=found.code_hash, used_at=None).update(
             used_at=moment
         )

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from api.core import scopes
 from api.db.models import Consent, OAuthClient
+from api.db.transactions import writing
 from api.errors import ConsentNotFound
 from api.services import sessions
 
@@ -86,7 +86,7 @@ async def of_user(user_id: int) -> list[Granted]:
 
 async def forget(*, user_id: int, client_id: str, moment: datetime) -> None:
     """Forget what the user allowed the app, and end every session it holds for the user."""
-    async with in_transaction():
+    async with writing():
         if not await Consent.filter(user_id=user_id, client_id=client_id).delete():
             raise ConsentNotFound
         await sessions.end(user_id=user_id, client_id=client_id, moment=moment)

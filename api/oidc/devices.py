@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from api.core import scopes, user_codes
 from api.core.opaque import new_opaque_token, opaque_digest
 from api.db.models import DeviceAuthorization, OAuthClient, User
+from api.db.transactions import writing
 from api.errors import (
     AccessDenied,
     AuthorizationPending,
@@ -131,7 +131,7 @@ async def redeem(
 ) -> Redeemed:
     """The tokens' session once the person has approved, the first time the device asks after that;
     AuthorizationPending or SlowDown before, AccessDenied, ExpiredToken, or InvalidDeviceCode."""
-    async with in_transaction():
+    async with writing():
         found = (
             await DeviceAuthorization.filter(device_code_hash=opaque_digest(device_code))
             .select_for_update()

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.timezone import now
-from tortoise.transactions import in_transaction
 
 from api.core import redirect_uris, scopes
 from api.core.opaque import new_opaque_token, opaque_digest
 from api.db.models import ClientGrant, OAuthClient
+from api.db.transactions import writing
 from api.errors import (
     ClientMisconfigured,
     ClientNotFound,
@@ -186,7 +186,7 @@ async def update(client_id: str, *, changes: dict[str, Any], defined: frozenset[
 
 async def delete(client_id: str, *, moment: datetime) -> None:
     """Delete a client; its tokens stop working (their grants go with it, and its users' sessions end)."""
-    async with in_transaction():
+    async with writing():
         await ClientGrant.filter(client_id=client_id).delete()
         await sessions.end(client_id=client_id, moment=moment)
         if not await OAuthClient.filter(client_id=client_id).delete():

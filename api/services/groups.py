@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from api.db.models import Group, GroupMember, GroupRole
+from api.db.transactions import writing
 from api.errors import GroupNotFound, GroupRoleNotFound, GroupTaken, MembershipNotFound
 from api.services import roles
 
@@ -30,7 +30,7 @@ async def create(*, name: str, role_names: list[str], moment: datetime) -> Group
     """A new group giving these roles; GroupTaken when the name is in use, UnknownRoles for a role nobody
     created (and then nothing is made)."""
     wanted = sorted(set(role_names))
-    async with in_transaction():
+    async with writing():
         if await Group.exists(name=name):
             raise GroupTaken
         await roles.require_all(wanted, field="roles")

@@ -7,10 +7,10 @@ expires after INVITATION_EXPIRE_HOURS; opening the page never uses it.
 from datetime import datetime, timedelta
 
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from api.core.opaque import new_opaque_token, opaque_digest
 from api.db.models import Invitation, Role, User
+from api.db.transactions import writing
 from api.errors import InvalidInvitation, InvitationConflict, InvitationNotFound
 from api.services import mails, roles, users
 from api.services.state import AppState
@@ -30,7 +30,7 @@ async def invite(
         raise InvitationConflict
     lifetime = timedelta(hours=state.settings.invitation_expire_hours)
     token = new_opaque_token()
-    async with in_transaction():
+    async with writing():
         await roles.require_all(role_names, field="roles")
         invitation = await Invitation.create(
             email=email,

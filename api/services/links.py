@@ -3,10 +3,9 @@
 from datetime import datetime, timedelta
 from typing import Literal
 
-from tortoise.transactions import in_transaction
-
 from api.core.opaque import new_opaque_token, opaque_digest
 from api.db.models import EmailToken, User
+from api.db.transactions import writing
 from api.errors import InvalidEmailToken
 
 Purpose = Literal["verify_email", "reset_password"]
@@ -40,7 +39,7 @@ async def check(token: str, *, purpose: Purpose, moment: datetime) -> EmailToken
 
 async def consume(token: str, *, purpose: Purpose, moment: datetime) -> EmailToken:
     """Use a token once: its row with the user; InvalidEmailToken as `check` says, or when used meanwhile."""
-    async with in_transaction():
+    async with writing():
         stored = await check(token, purpose=purpose, moment=moment)
         # conditional: of two requests with one token, one wins
         if not await EmailToken.filter(token_hash=stored.token_hash, used_at=None).update(used_at=moment):

@@ -7,10 +7,9 @@ Call these inside the transaction of the change that causes the mail; `wake` the
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from tortoise.transactions import in_transaction
-
 from api.config import Settings
 from api.db.models import OutboxMail, User
+from api.db.transactions import writing
 from api.mail import outbox
 from api.mail.compose import MailKind, compose
 from api.services import links
@@ -58,7 +57,7 @@ async def reset_link(row: OutboxMail, state: AppState) -> bool:
         await outbox.drop(row)
         return False
     lifetime = timedelta(minutes=state.settings.password_reset_expire_minutes)
-    async with in_transaction():
+    async with writing():
         token = await links.issue(
             user, purpose="reset_password", email=user.email, moment=state.clock(), lifetime=lifetime
         )

@@ -6,10 +6,10 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from api.core import totp
 from api.db.models import RecoveryCode, TotpSecret, User
+from api.db.transactions import writing
 from api.errors import InvalidCode, InvalidOneTimeCode, MfaAlreadyOn, MfaOff
 from api.services import sessions, users
 from api.services.state import AppState
@@ -35,7 +35,7 @@ async def begin(user: User, *, password: str, state: AppState) -> Enrolment:
     if user.mfa_enabled:
         raise MfaAlreadyOn
     secret = totp.new_secret()
-    async with in_transaction():
+    async with writing():
         await TotpSecret.filter(user_id=user.id).delete()
         await TotpSecret.create(
             user=user,
@@ -73,7 +73,7 @@ async def confirm(user: User, *, code: str, session_id: str, state: AppState) ->
     step = totp.matching_step(secret, code, moment=moment.timestamp(), after=None)
     if step is None:
         raise InvalidCode
-    async with in_transaction():
+    async with writing():
         await TotpSecret.filter(user_id=user.id).update(confirmed_at=moment, last_step=step)
         await users.update_fields(user, changes={"mfa_enabled": True})
         codes = await _new_recovery_codes(user, moment=moment)
@@ -89,7 +89,7 @@ async def disable(user: User, *, password: str, state: AppState) -> None:
 
 async def turn_off(user: User) -> None:
     """Turn two-factor off without asking (an administrator's reset for a lost device)."""
-    async with in_transaction():
+    async with writing():
         await TotpSecret.filter(user_id=user.id).delete()
         await RecoveryCode.filter(user_id=user.id).delete()
         await users.update_fields(user, changes={"mfa_enabled": False})
@@ -100,7 +100,7 @@ async def regenerate_codes(user: User, *, password: str, state: AppState) -> lis
     await users.check_password(user, password, state.hasher)
     if not user.mfa_enabled:
         raise MfaOff
-    async with in_transaction():
+    async with writing():
         return await _new_recovery_codes(user, moment=state.clock())
 
 

@@ -2,9 +2,8 @@
 
 from datetime import timedelta
 
-from tortoise.transactions import in_transaction
-
 from api.db.models import User
+from api.db.transactions import writing
 from api.errors import EmailAlreadyVerified, NoEmailAddress
 from api.mail import outbox
 from api.services import links, mails, throttle, users
@@ -33,7 +32,7 @@ async def resend_verification(user: User, *, state: AppState) -> None:
         raise EmailAlreadyVerified
     moment = state.clock()
     await throttle.take("resend", str(user.id), limit=RESENDS_PER_HOUR, window=_HOUR, moment=moment)
-    async with in_transaction():
+    async with writing():
         await mails.verification(user, state)
     state.delivery.wake()
 

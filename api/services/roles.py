@@ -11,10 +11,10 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
 from api.db import roles_sql
 from api.db.models import GroupMember, Role, User, UserRole
+from api.db.transactions import writing
 from api.errors import GrantNotFound, RoleNotFound, RoleTaken, UnknownRoles, UserNotFound
 
 
@@ -81,7 +81,7 @@ async def link(model: type[Model], *, ends: Callable[[], Awaitable[None]], **key
         return False
     try:
         # a savepoint: in a caller's transaction (PostgreSQL's), a failed insert would abort the whole of it
-        async with in_transaction():
+        async with writing():
             await model.create(**keys)
     except IntegrityError:
         if await model.exists(**keys):

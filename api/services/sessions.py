@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.timezone import now
-from tortoise.transactions import in_transaction
 
 from api.backchannel import queue as backchannel
 from api.core.opaque import opaque_digest
@@ -19,6 +18,7 @@ from api.db.models import (
     SessionClient,
     User,
 )
+from api.db.transactions import writing
 from api.errors import InvalidRefreshToken, SessionNotFound
 
 
@@ -74,7 +74,7 @@ async def end(
     conditions = {name: value for name, value in matching.items() if value is not None}
     if not conditions:
         raise ValueError("end() needs a session, a user or an app")
-    async with in_transaction():
+    async with writing():
         query = Session.filter(revoked_at=None, **conditions)
         if keep is not None:
             query = query.exclude(id=keep)

@@ -5,13 +5,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from api.core import jwk
 from api.core.jwk import KeySet, Verifier
 from api.core.sealing import Sealer, Unreadable
 from api.db import migrator
 from api.db.models import SigningKey
+from api.db.transactions import writing
 
 # a worker may sign with a retired key until its next reload: the key verifies that much longer
 RELOAD_SECONDS = 1.0
@@ -71,7 +71,7 @@ async def _add(
     private_der = await asyncio.to_thread(jwk.new_private_key, algorithm)
     public = jwk.public_jwk(private_der, algorithm)
     kid = str(public["kid"])
-    async with in_transaction():
+    async with writing():
         # each algorithm has its own current key (id_tokens are RS256 whatever signs access tokens)
         await SigningKey.filter(retired_at=None, algorithm=algorithm).update(
             retired_at=moment, expires_at=moment + token_lifetime + _RETIREMENT_MARGIN

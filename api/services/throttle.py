@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.timezone import now
-from tortoise.transactions import in_transaction
 
 from api.core import usernames
 from api.db.models import LoginThrottle
+from api.db.transactions import writing
 from api.errors import RateLimited, Throttled
 
 # the first block after too many failures for one address and username; each further failure doubles it
@@ -82,7 +82,7 @@ async def _count(key: str, limit: int, limits: FailureLimits, *, growing: bool) 
     await LoginThrottle.bulk_create(
         [LoginThrottle(key=key, failures=0, last_failure_at=moment)], ignore_conflicts=True
     )
-    async with in_transaction():
+    async with writing():
         row = await LoginThrottle.filter(key=key).select_for_update().get()
         row.failures = 1 if row.last_failure_at < moment - limits.window else row.failures + 1
         row.last_failure_at = moment
@@ -103,7 +103,7 @@ async def take(kind: str, subject: str, *, limit: int, window: timedelta, moment
     await LoginThrottle.bulk_create(
         [LoginThrottle(key=key, failures=0, last_failure_at=moment)], ignore_conflicts=True
     )
-    async with in_transaction():
+    async with writing():
         row = await LoginThrottle.filter(key=key).select_for_update().get()
         if row.blocked_until is None or row.blocked_until <= moment:
             row.failures, row.blocked_until = 0, moment + window

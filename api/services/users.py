@@ -4,12 +4,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from api.config import Settings
 from api.core import scopes, usernames
 from api.core.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, policy_problem
 from api.db.models import User
+from api.db.transactions import writing
 from api.errors import (
     EmailRequired,
     EmailTaken,
@@ -72,7 +72,7 @@ async def register(
     await _ensure_available(username_key=key, email=email)
     password_hash = await hasher.hash(password)
     try:
-        async with in_transaction():
+        async with writing():
             user = await User.create(
                 username=username,
                 username_key=key,
@@ -118,7 +118,7 @@ async def update_profile(user: User, *, changes: dict[str, Any], state: AppState
     old_email, old_verified = user.email, user.email_verified
     if "email" not in changes or changes["email"] == old_email:
         return await update_fields(user, changes={k: v for k, v in changes.items() if k != "email"})
-    async with in_transaction():
+    async with writing():
         await update_fields(user, changes={**changes, "email_verified": False})
         await mails.email_changed(user, old_email=old_email, old_verified=old_verified, state=state)
     state.delivery.wake()
@@ -186,7 +186,7 @@ async def set_password(user: User, new_password: str, *, state: AppState, verifi
     if verified and not user.email_verified:
         user.email_verified = True
         fields.append("email_verified")
-    async with in_transaction():
+    async with writing():
         await user.save(update_fields=fields)
         await sessions.end(user_id=user.id, moment=state.clock())
         await links.void_resets(user.id)
@@ -197,6 +197,6 @@ async def set_password(user: User, new_password: str, *, state: AppState, verifi
 async def delete_account(user: User, *, password: str, state: AppState) -> None:
     """Delete the account after checking its password; its sessions end (the apps are told) and go with it."""
     await check_password(user, password, state.hasher)
-    async with in_transaction():
+    async with writing():
         await sessions.end(user_id=user.id, moment=state.clock())
         await user.delete()

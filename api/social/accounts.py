@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from api.core import usernames
 from api.core.passwords import NO_PASSWORD
 from api.db.models import Identity, IdentityProvider, User
+from api.db.transactions import writing
 from api.errors import AddressInUse, SocialSignInFailed
 from api.social.claims import Claims
 
@@ -88,7 +88,7 @@ async def _create(provider: IdentityProvider, claims: Claims, *, moment: datetim
 
 
 async def _create_as(provider: IdentityProvider, claims: Claims, *, base: str, moment: datetime) -> User:
-    async with in_transaction():
+    async with writing():
         for attempt in range(20):
             username = base if attempt == 0 else f"{base[: usernames.MAX_LENGTH - 7]}-{secrets.token_hex(3)}"
             key = usernames.lookup_key(username)

@@ -3,10 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
 from api.core.passwords import NO_PASSWORD
 from api.db.models import Identity, Passkey, User
+from api.db.transactions import writing
 from api.errors import IdentityNotFound, LastSignInMethod
 
 
@@ -38,7 +37,7 @@ async def of_user(user_id: int) -> list[Linked]:
 
 async def unlink(user: User, *, provider: str) -> None:
     """Unlink the user's identity at `provider`; LastSignInMethod when nothing else would sign them in."""
-    async with in_transaction():
+    async with writing():
         found = await Identity.filter(user_id=user.id, provider_id=provider).select_for_update()
         if not found:
             raise IdentityNotFound

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from api.core.sealing import Sealer
 from api.db.models import IdentityProvider
+from api.db.transactions import writing
 from api.errors import ProviderNameTaken, ProviderNotFound, ProviderRefused
 from api.social import discovery
 from api.social.outbound import ProviderUnavailable
@@ -57,7 +57,7 @@ async def register(
     if "openid" not in scopes.split():
         raise ProviderRefused("the scopes must include openid", field="scopes")
     try:
-        async with in_transaction():
+        async with writing():
             added = await IdentityProvider.create(
                 name=new.name,
                 display_name=new.display_name,
