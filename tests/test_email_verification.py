@@ -67,7 +67,9 @@ async def test_forged_and_expired_verification_tokens_are_400(
     ):
         await register(client, "alice", email="alice@example.com")
         token = _token(link_in((await inbox.wait_for(1))[0], VERIFY))
-        forged = await client.post("/verify-email", json={"token": token[:-2] + "xx"})
+        forged = await client.post(
+            "/verify-email", json={"token": token[:-2] + ("yy" if token.endswith("xx") else "xx")}
+        )
         assert (forged.status_code, forged.json()) == (400, INVALID)
         clock.advance(hours=48, seconds=1)
         expired = await client.post("/verify-email", json={"token": token})

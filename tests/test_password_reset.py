@@ -104,7 +104,8 @@ async def test_an_expired_or_forged_reset_link_is_400(tmp_path: Path, smtp: tupl
         await _forgot(client, "alice@example.com")
         token = await _reset_token(inbox, 2)
         forged = await client.post(
-            "/reset-password", json={"token": "x" + token[1:], "new_password": NEW_PASSWORD}
+            "/reset-password",
+            json={"token": ("y" if token[0] == "x" else "x") + token[1:], "new_password": NEW_PASSWORD},
         )
         assert (forged.status_code, forged.json()) == (400, INVALID)
         clock.advance(minutes=60, seconds=1)
