@@ -44,6 +44,9 @@ async def enqueue_for(session_ids: Collection[str], *, moment: datetime) -> int:
 
 async def claim_due(*, moment: datetime, limit: int = 10) -> list[BackchannelLogout]:
     """The due logouts this worker now holds (at most `limit`), oldest first."""
+    # most polls find nothing: only a poll with work takes the write lock (SQLite's, in `writing()`)
+    if not await BackchannelLogout.filter(delivered_at=None, failed_at=None, due_at__lte=moment).exists():
+        return []
     claimed = []
     async with writing():
         candidates = (

@@ -62,6 +62,9 @@ async def drop(row: OutboxMail) -> None:
 
 async def claim_due(*, moment: datetime, limit: int = 10) -> list[OutboxMail]:
     """The due mails this worker now holds (at most `limit`), oldest first."""
+    # most polls find nothing: only a poll with work takes the write lock (SQLite's, in `writing()`)
+    if not await OutboxMail.filter(sent_at=None, failed_at=None, due_at__lte=moment).exists():
+        return []
     claimed = []
     async with writing():
         candidates = (
