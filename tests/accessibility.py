@@ -1,14 +1,12 @@
 """axe-core in the browser tests: a page's serious and critical accessibility violations, and screenshots of
 the console for docs/administration.md."""
 
-import fcntl
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page
+
+from .peer_provider import require_node
 
 AXE_DIR = Path(__file__).resolve().parent / "peers" / "axe-core"
 AXE_SCRIPT = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -17,22 +15,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screens
 
 
 def require_axe() -> Path:
-    """axe-core's script, installed once (`npm ci` under a lock: test runs may start together)."""
-    if shutil.which("npm") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("npm is needed to install axe-core (tests/peers/axe-core)")
-        pytest.skip("npm is not installed: axe-core cannot be installed")
-    with (AXE_DIR / ".npm-ci.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not AXE_SCRIPT.is_file():
-            installed = subprocess.run(
-                ["npm", "ci", "--no-audit", "--no-fund"],
-                cwd=AXE_DIR,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            assert installed.returncode == 0, installed.stderr
+    """axe-core's script, installed once (as every node peer's packages are)."""
+    require_node(AXE_DIR, "axe-core")
     return AXE_SCRIPT
 
 

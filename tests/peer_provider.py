@@ -50,10 +50,8 @@ def require_node(peer_dir: Path = PEER_DIR, package: str = "oidc-provider") -> N
     lock: test runs may start together)."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         if os.environ.get("CI") == "true":
-            pytest.fail(
-                f"node and npm are needed to run the certified {package} (tests/peers/{peer_dir.name})"
-            )
-        pytest.skip(f"node or npm is not installed: the certified {package} cannot run")
+            pytest.fail(f"node and npm are needed to run {package} (tests/peers/{peer_dir.name})")
+        pytest.skip(f"node or npm is not installed: {package} cannot run")
     with (peer_dir / ".npm-ci.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (peer_dir / "node_modules" / package).is_dir():

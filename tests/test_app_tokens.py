@@ -180,3 +180,36 @@ async def test_the_users_own_password_grant_token_still_manages_the_account(tmp_
         )
     assert response.status_code == 200 and response.json()["full_name"] == "Alice"
     assert password.status_code == 204
+
+
+async def test_an_administrators_token_given_to_an_app_without_the_admin_scope_administers_nothing(
+    tmp_path: Path,
+) -> None:
+    async with provider(tmp_path) as p:
+        app = await p.register_app()
+        await p.sign_in("alice", email="alice@example.com")
+        own = (await login(p.client, "alice")).json()["access_token"]
+        alice_id = (await p.client.get("/user/me", headers=bearer(own))).json()["id"]
+        promoted = await p.client.patch(f"/users/{alice_id}", json={"is_admin": True}, headers=p.admin)
+        assert promoted.status_code == 200
+        pkce = Pkce()
+        fields = await code_for(p, app, pkce, scope="openid profile")
+        issued = await exchange(p.client, app, fields["code"], pkce)
+        assert issued.status_code == 200, issued.text
+        p.client.cookies.clear()
+        app_token = issued.json()["access_token"]
+        own = (await login(p.client, "alice")).json()["access_token"]  # now an administrator's
+        calls = [
+            ("GET", "/audit-events", None),
+            ("GET", "/invitations", None),
+            ("POST", "/invitations", {"email": "bob@example.com"}),
+            ("GET", "/users", None),
+            ("POST", "/roles", {"name": "billing"}),
+        ]
+        by_app = [
+            (await p.client.request(method, path, json=body, headers=bearer(app_token))).status_code
+            for method, path, body in calls
+        ]
+        by_alice = await p.client.get("/audit-events", headers=bearer(own))
+    assert by_app == [403] * len(calls)
+    assert by_alice.status_code == 200

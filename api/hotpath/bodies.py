@@ -44,6 +44,11 @@ def plain_form(body: bytes, *, max_fields: int) -> dict[str, str] | None:
             return None
         plain = dict(pairs)
         return plain if len(plain) == len(pairs) else None
+    return strict_form(body, max_fields=max_fields)
+
+
+def strict_form(body: bytes, *, max_fields: int) -> dict[str, str] | None:
+    """`plain_form`'s answer without the shortcut: strict `parse_qsl`, each field named once."""
     try:
         pairs = parse_qsl(
             body.decode("utf-8"), keep_blank_values=True, strict_parsing=True, max_num_fields=max_fields
